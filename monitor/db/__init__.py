@@ -1,0 +1,1 @@
+"""Database layer: tables, sessions and migrations (SQLAlchemy 2, Alembic)."""

@@ -1,0 +1,1 @@
+"""The web application (Flask). Views parse requests, call services, commit and render."""

@@ -1,0 +1,1 @@
+"""Form classes: hand-written ones here, checklist forms generated in ``checklist``."""
