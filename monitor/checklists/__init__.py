@@ -1,0 +1,1 @@
+"""Checklist definitions: the model, YAML loading, validation, the expression language."""
