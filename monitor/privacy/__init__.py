@@ -1,0 +1,1 @@
+"""Public output: the one gate through which published data leaves the system."""
