@@ -1,0 +1,179 @@
+"""Compute a visit's findings once and store them; recompute after a rule or catalogue change.
+
+Dashboards, maps and reports read what is stored here and never re-evaluate answers.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from monitor.checklists.answers import constraint_problems, missing_required
+from monitor.checklists.expr import is_empty
+from monitor.compliance.engine import evaluate
+from monitor.compliance.types import VisitEvaluation
+from monitor.core.clock import utcnow
+from monitor.core.crypto import Vault
+from monitor.core.errors import InputError
+from monitor.db.models import (
+    AreaScore,
+    Finding,
+    FindingStatus,
+    RedFlagRecord,
+    User,
+    Visit,
+    VisitState,
+    VisitSummary,
+)
+from monitor.db.models.finding import Severity
+from monitor.services import audit, visits
+from monitor.services.catalog import ChecklistCatalog
+
+logger = logging.getLogger(__name__)
+ENGINE_VERSION = "1"
+
+#: Indicators with a column of their own in ``visit_summaries``; others stay in its JSON.
+_INT_COLUMNS = ("population", "capacity", "children", "unaccompanied_children", "women",
+                "legal_access_denials", "longest_detention_days", "solitary_max_days", "deaths")
+_FLOAT_COLUMNS = ("occupancy_rate", "days_to_doctor", "m2_per_person", "hours_outdoors")
+
+
+class IncompleteVisit(InputError):
+    """The visit cannot be submitted yet; ``missing`` and ``invalid`` say what to fix."""
+
+    def __init__(self, missing: list[str], invalid: dict[str, str]) -> None:
+        self.missing = missing
+        self.invalid = invalid
+        parts = []
+        if missing:
+            parts.append(f"{len(missing)} required question(s) unanswered")
+        if invalid:
+            parts.append(f"{len(invalid)} answer(s) not possible")
+        super().__init__("The visit cannot be submitted yet: " + " and ".join(parts) + ".")
+
+
+def evaluate_visit(visit: Visit, catalog: ChecklistCatalog, vault: Vault) -> VisitEvaluation:
+    """Run the compliance engine on a visit's stored answers (pure; nothing is written)."""
+    checklist = catalog.get(visit.checklist_id, visit.checklist_version)
+    answers = visits.current_answers(visit, vault)
+    return evaluate(checklist, answers, catalog.standards, sections=visit.sections or None)
+
+
+def submit_and_evaluate(session: Session, visit: Visit, *, by: User, catalog: ChecklistCatalog,
+                        vault: Vault) -> VisitEvaluation:
+    """Validate a draft fully, store its findings and close it for editing.
+
+    :raises IncompleteVisit: required answers are missing or answers break constraints;
+        nothing is changed and the draft stays as it was.
+    """
+    checklist = catalog.get(visit.checklist_id, visit.checklist_version)
+    evaluation = evaluate_visit(visit, catalog, vault)
+    missing = missing_required(checklist, evaluation.values, evaluation.relevant)
+    invalid = constraint_problems(checklist, evaluation.values, evaluation.relevant)
+    if missing or invalid:
+        raise IncompleteVisit(missing, invalid)
+    visits.mark_submitted(session, visit, by=by)
+    store_evaluation(session, visit, evaluation, catalog)
+    return evaluation
+
+
+def store_evaluation(session: Session, visit: Visit, evaluation: VisitEvaluation,
+                     catalog: ChecklistCatalog) -> None:
+    """Replace the visit's stored findings, red flags, area scores and summary row."""
+    checklist = catalog.get(visit.checklist_id, visit.checklist_version)
+    sensitive = checklist.sensitive_ids()
+    for table in (Finding, RedFlagRecord, AreaScore):
+        session.execute(delete(table).where(table.visit_id == visit.id))
+    session.flush()
+    standards = catalog.standards
+    for f in evaluation.findings:
+        session.add(Finding(
+            visit_id=visit.id, standard_id=f.standard_id, area_id=f.area_id,
+            status=FindingStatus(f.status.value), severity=Severity(f.severity.value),
+            evidence=[_evidence(e, sensitive) for e in f.evidence],
+            text=f.text(standards, "en"),
+        ))
+    for flag in evaluation.red_flags:
+        session.add(RedFlagRecord(visit_id=visit.id, code=flag.code,
+                                  severity=Severity(flag.severity.value),
+                                  evidence=[_evidence(e, sensitive) for e in flag.evidence]))
+    for area in evaluation.areas:
+        session.add(AreaScore(
+            visit_id=visit.id, area_id=area.area_id, score=area.score,
+            assessed_share=area.assessed_share, standards_assessed=area.standards_assessed,
+            standards_total=area.standards_total, rating=area.rating, rating_rule=area.rating_rule,
+        ))
+    summary = session.get(VisitSummary, visit.id) or VisitSummary(visit_id=visit.id)
+    session.add(summary)
+    _fill_summary(summary, visit, evaluation)
+    session.flush()
+
+
+def _evidence(evidence: Any, sensitive: frozenset[str]) -> dict[str, Any]:
+    hidden = evidence.sensitive or evidence.question_id in sensitive
+    return {
+        "question": evidence.question_id,
+        "answer": None if hidden else evidence.answer,
+        "status": evidence.status.value,
+        "rule": evidence.rule_kind,
+        "threshold": evidence.threshold_text,
+        "sensitive": hidden,
+    }
+
+
+def _number(value: Any, kind: type) -> Any:
+    if is_empty(value) or isinstance(value, (str, list, bool)):
+        return None
+    try:
+        return kind(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def _fill_summary(summary: VisitSummary, visit: Visit, evaluation: VisitEvaluation) -> None:
+    indicators = {k: v for k, v in evaluation.indicators.items() if not isinstance(v, (list, dict))}
+    summary.facility_id = visit.facility_id
+    summary.visit_date = visit.start_date
+    summary.is_published = visit.state is VisitState.PUBLISHED
+    summary.published_at = visit.published_at
+    for name in _INT_COLUMNS:
+        setattr(summary, name, _number(indicators.get(name), int))
+    for name in _FLOAT_COLUMNS:
+        setattr(summary, name, _number(indicators.get(name), float))
+    codes = sorted(flag.code for flag in evaluation.red_flags)
+    summary.access_obstructed = bool(_number(indicators.get("access_obstructed"), float)) or (
+        "access_obstructed" in codes)
+    summary.red_flag_count = len(codes)
+    summary.red_flag_codes = codes
+    summary.score_overall = evaluation.score_overall
+    summary.share_assessed = evaluation.share_assessed
+    summary.standards_met = evaluation.standards_met
+    summary.standards_assessed = evaluation.standards_assessed
+    summary.indicators = indicators
+    summary.computed_at = utcnow()
+    summary.engine_version = ENGINE_VERSION
+
+
+def recompute(session: Session, catalog: ChecklistCatalog, vault: Vault, *,
+              visit_ids: Iterable[int] | None = None,
+              on_progress: Callable[[int], None] | None = None,
+              by: User | None = None) -> int:
+    """Recompute stored findings for submitted (and later) visits; return how many.
+
+    Drafts have no stored findings and are skipped. Run after changing rules or the catalogue.
+    """
+    query = select(Visit.id).where(Visit.state.not_in([VisitState.DRAFT, VisitState.RETURNED]))
+    if visit_ids is not None:
+        query = query.where(Visit.id.in_(list(visit_ids)))
+    ids = list(session.scalars(query.order_by(Visit.id)))
+    for visit_id in ids:
+        visit = session.get(Visit, visit_id)
+        store_evaluation(session, visit, evaluate_visit(visit, catalog, vault), catalog)
+        if on_progress:
+            on_progress(1)
+    audit.record(session, "compliance.recompute", by=by, summary={"visits": len(ids)})
+    return len(ids)
