@@ -65,8 +65,11 @@ class _Quiet:
     def __init__(self, items: Iterable[Any]) -> None:
         self._items = items
 
-    def __enter__(self) -> Iterable[Any]:
-        return self._items
+    def __enter__(self) -> _Quiet:
+        return self
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._items)
 
     def __exit__(self, *exc: object) -> None:
         return None

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from monitor.db.models import FacilitySource, User
-from monitor.services import accounts
+from monitor.compliance.recommend import suggest_recommendations
+from monitor.core.crypto import Vault
+from monitor.db.models import Facility, FacilitySource, Recommendation, User, Visit
+from monitor.services import accounts, findings, recommendations, visits
+from monitor.services.catalog import ChecklistCatalog
 from monitor.services.demo_data import FACILITIES, USERS
 from monitor.services.facilities import FacilityData, create_facility
+from monitor.services.synthetic import AnswerGenerator, FacilityProfile, drift
 
 DEMO_SOURCE = "demo data (fictional)"
 
@@ -53,6 +59,98 @@ def demo_accounts() -> list[tuple[str, str, str]]:
     return [(email, role, password) for email, _n, role, _o, password in USERS]
 
 
-def load(session: Session, *, catalog=None, vault=None) -> DemoResult:
-    """Load everything the demo shows: accounts, facilities and (with a catalog) visits."""
-    return load_people_and_places(session)
+#: Visits per facility, spread over three years before the demo's reference date.
+VISITS_PER_FACILITY = 4
+DEMO_END = date(2026, 10, 15)
+
+
+def load(session: Session, *, catalog: ChecklistCatalog, vault: Vault) -> DemoResult:
+    """Load everything the demo shows: accounts, facilities, and complete visits with findings."""
+    result = load_people_and_places(session)
+    result.visits_created = load_visits(session, catalog, vault)
+    return result
+
+
+def load_visits(session: Session, catalog: ChecklistCatalog, vault: Vault) -> int:
+    """Create the demo visits that do not exist yet, each answered, evaluated and reviewed.
+
+    Most are published, a few stay submitted or in draft so every screen has something to show.
+    Findings, red flags, area scores and suggested recommendations are stored as on a real
+    submission; later visits record what became of earlier recommendations.
+    """
+    checklist = catalog.get("core")
+    generator = AnswerGenerator(checklist, catalog.standards)
+    users = {u.email: u for u in session.scalars(select(User))}
+    monitors = [users["monitor@demo.example"], users["monitora@demo.example"]]
+    coordinator = users["coordinadora@demo.example"]
+    done = set(session.scalars(select(Visit.source_instance_id).where(
+        Visit.source_instance_id.like("demo-visit-%"))))
+    created = 0
+    for index, row in enumerate(FACILITIES):
+        key, capacity, kind = row[0], row[11], row[8]
+        facility = session.scalar(select(Facility).join(FacilitySource).where(
+            FacilitySource.source == DEMO_SOURCE, FacilitySource.external_id == key))
+        if facility is None:
+            continue
+        rng = random.Random(f"demo:{key}")
+        quality = rng.uniform(0.25, 0.85)
+        profile_kind = dict(capacity=capacity or 50, facility_type=kind,
+                            holds_children=kind in ("children_shelter", "closed_reception_centre"))
+        start = DEMO_END - timedelta(days=3 * 365 - rng.randint(0, 60))
+        for number in range(VISITS_PER_FACILITY):
+            quality = drift(quality, rng)
+            day = start + timedelta(days=number * 270 + rng.randint(0, 40))
+            instance = f"demo-visit-{key}-{number + 1}"
+            if instance in done:
+                continue
+            last = number == VISITS_PER_FACILITY - 1
+            author = monitors[(index + number) % 2]
+            took_place = not (index % 7 == 3 and number == 1)  # now and then: entry refused
+            visit = visits.create_visit(
+                session, facility=facility, by=author, checklist=checklist, start_date=day,
+                end_date=day + timedelta(days=rng.choice((0, 0, 1))), announced=rng.random() < 0.3,
+                scope="follow_up" if number else "full",
+                team=[monitors[(index + number + 1) % 2]])
+            visit.source_instance_id = instance
+            profile = FacilityProfile(quality=quality, **profile_kind)
+            answers = generator.answers(rng, profile, took_place=took_place)
+            visits.save_answers(session, visit, answers, by=author, vault=vault, checklist=checklist)
+            created += 1
+            if last and index % 5 == 0:
+                continue  # left as a draft, to show the capture screens
+            _follow_up_earlier(session, visit, by=author, rng=rng)
+            evaluation = findings.submit_and_evaluate(session, visit, by=author, catalog=catalog,
+                                                      vault=vault)
+            suggestions = suggest_recommendations(evaluation, catalog.standards, "es")
+            recommendations.store_suggestions(session, visit, suggestions[:6], by=author)
+            for rec in visit_recommendations(session, visit)[:4]:
+                recommendations.confirm(session, rec, recommendations.Draft(
+                    text=rec.text, standards=rec.standards, area_id=rec.area_id,
+                    addressee=rec.addressee or facility.operator_name, priority=rec.priority.value,
+                    due_date=day + timedelta(days=180)), by=author, on=visit.end_date)
+            if last and index % 5 == 1:
+                continue  # waiting for review
+            visits.accept_visit(session, visit, by=coordinator)
+            if not (last and index % 5 == 2):
+                visits.publish_visit(session, visit, by=coordinator)
+    session.flush()
+    return created
+
+
+def visit_recommendations(session: Session, visit: Visit) -> list[Recommendation]:
+    return list(session.scalars(select(Recommendation).where(Recommendation.visit_id == visit.id)
+                                .order_by(Recommendation.id)))
+
+
+def _follow_up_earlier(session: Session, visit: Visit, *, by: User, rng: random.Random) -> None:
+    """At a follow-up visit, record what became of the facility's open recommendations."""
+    outcomes = ["not_implemented", "in_progress", "partially_implemented", "implemented",
+                "rejected", "not_implemented"]
+    for rec in recommendations.open_for_facility(session, visit.facility_id):
+        if rec.visit_id == visit.id:
+            continue
+        recommendations.record_follow_up(
+            session, rec, status=rng.choice(outcomes), by=by, visit=visit, on=visit.start_date,
+            note="Verificado durante la visita de seguimiento (dato ficticio).",
+            authority_response=rng.choice(["", "La autoridad informó que está en revisión.",
+                                            "Sin respuesta de la autoridad."]))

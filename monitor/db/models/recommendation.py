@@ -51,6 +51,8 @@ class Recommendation(Base):
     addressee: Mapped[str | None] = mapped_column(String(300))
     priority: Mapped[Priority] = mapped_column(checked_enum(Priority, "priority"), default=Priority.MEDIUM)
     due_date: Mapped[date | None] = mapped_column(Date)
+    #: When the recommendation was made to the authority (set on confirmation).
+    issued_on: Mapped[date | None] = mapped_column(Date)
     status: Mapped[RecommendationStatus] = mapped_column(
         checked_enum(RecommendationStatus, "recommendation_status"),
         default=RecommendationStatus.SUGGESTED,
