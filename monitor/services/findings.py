@@ -35,6 +35,7 @@ from monitor.services.catalog import ChecklistCatalog
 
 logger = logging.getLogger(__name__)
 ENGINE_VERSION = "1"
+LANGUAGES = ("en", "es")
 
 #: Indicators with a column of their own in ``visit_summaries``; others stay in its JSON.
 _INT_COLUMNS = ("population", "capacity", "children", "unaccompanied_children", "women",
@@ -95,7 +96,7 @@ def store_evaluation(session: Session, visit: Visit, evaluation: VisitEvaluation
             visit_id=visit.id, standard_id=f.standard_id, area_id=f.area_id,
             status=FindingStatus(f.status.value), severity=Severity(f.severity.value),
             evidence=[_evidence(e, sensitive) for e in f.evidence],
-            text=f.text(standards, "en"),
+            text={lang: f.text(standards, lang) for lang in LANGUAGES},
         ))
     for flag in evaluation.red_flags:
         session.add(RedFlagRecord(visit_id=visit.id, code=flag.code,
@@ -104,8 +105,9 @@ def store_evaluation(session: Session, visit: Visit, evaluation: VisitEvaluation
     for area in evaluation.areas:
         session.add(AreaScore(
             visit_id=visit.id, area_id=area.area_id, score=area.score,
-            assessed_share=area.assessed_share, standards_assessed=area.standards_assessed,
-            standards_total=area.standards_total, rating=area.rating, rating_rule=area.rating_rule,
+            assessed_share=area.assessed_share or 0.0, standards_assessed=area.standards_assessed,
+            standards_total=area.standards_total, rating=area.rating,
+            rating_rule={lang: area.rating_rule_in(lang) for lang in LANGUAGES},
         ))
     summary = session.get(VisitSummary, visit.id) or VisitSummary(visit_id=visit.id)
     session.add(summary)
@@ -150,7 +152,7 @@ def _fill_summary(summary: VisitSummary, visit: Visit, evaluation: VisitEvaluati
     summary.red_flag_count = len(codes)
     summary.red_flag_codes = codes
     summary.score_overall = evaluation.score_overall
-    summary.share_assessed = evaluation.share_assessed
+    summary.share_assessed = evaluation.share_assessed or 0.0
     summary.standards_met = evaluation.standards_met
     summary.standards_assessed = evaluation.standards_assessed
     summary.indicators = indicators

@@ -54,8 +54,20 @@ class AnswerGenerator:
         """Return question id → value for one visit (computed values left out)."""
         values: dict[str, Any] = {}
         computed: dict[str, Any] = {}
-        quality = profile.quality
+        # A question may depend on one that comes later in the checklist (staff questions on
+        # the number of women held, say): repeat the pass until nothing new becomes relevant.
+        for _ in range(3):
+            before = len(values)
+            self._pass(rng, profile, values, computed, took_place, sections)
+            if len(values) == before:
+                break
+        return values
+
+    def _pass(self, rng: random.Random, profile: FacilityProfile, values: dict[str, Any],
+              computed: dict[str, Any], took_place: bool, sections: set[str] | None) -> None:
         for question in self._order:
+            if question.id in values:
+                continue
             scope = {**values, **computed}
             if not self._is_relevant(question, scope):
                 continue
@@ -67,13 +79,15 @@ class AnswerGenerator:
                 continue
             if sections is not None and not self._in_sections(question, sections):
                 continue
-            value = self._draw(question, rng, profile, quality, scope, took_place)
+            value = self._draw(question, rng, profile, profile.quality, scope, took_place)
             if value is not None and question.constraint:
                 if not parse(question.constraint).test({**scope, question.id: value}, value):
                     value = self._fallback(question, rng, scope)
+            if is_empty(value) and question.required:
+                value = self._fallback(question, rng, scope) if question.type not in (
+                    QuestionType.TEXT, QuestionType.LONG_TEXT) else _TEXTS[0]
             if not is_empty(value):
                 values[question.id] = value
-        return values
 
     def _in_sections(self, question: Question, sections: set[str]) -> bool:
         return any(s.id in sections for s in self.checklist.section_chain(question.section_id))
@@ -152,6 +166,10 @@ class AnswerGenerator:
     def _fallback(self, q: Question, rng: random.Random, scope: Mapping[str, Any]) -> Any:
         """A value that satisfies the question's constraint, or none at all."""
         candidates: list[Any]
+        if q.type in (QuestionType.TEXT, QuestionType.LONG_TEXT):
+            return _TEXTS[0]
+        if q.type is QuestionType.DATE:
+            return date(2024, 6, 1).isoformat()
         if q.type is QuestionType.INTEGER:
             candidates = [0, 1, 2, 5, 10, 24, 48]
         elif q.type is QuestionType.DECIMAL:
@@ -159,6 +177,8 @@ class AnswerGenerator:
         else:
             candidates = list(q.choice_codes())
         rng.shuffle(candidates)
+        if q.constraint is None:
+            return candidates[0] if candidates else None
         for value in candidates:
             if parse(q.constraint).test({**scope, q.id: value}, value):
                 return value

@@ -64,7 +64,8 @@ def _attach_vault(app: Flask, settings: Settings) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from monitor.web.views import dashboard, facilities, public
+    from monitor.web.views import dashboard, facilities, interviews, paper, public, results, visits
 
-    for blueprint in (auth.bp, public.bp, dashboard.bp, facilities.bp):
+    for blueprint in (auth.bp, public.bp, dashboard.bp, facilities.bp, results.bp, visits.bp,
+                      interviews.bp, paper.bp):
         app.register_blueprint(blueprint)

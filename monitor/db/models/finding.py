@@ -18,7 +18,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     String,
-    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -61,9 +60,13 @@ class Finding(Base):
     severity: Mapped[Severity] = mapped_column(checked_enum(Severity, "severity"))
     #: Question ids, answers (never for sensitive questions) and thresholds that decided it.
     evidence: Mapped[list[Any]] = mapped_column(JSON, default=list)
-    text: Mapped[str] = mapped_column(Text, default="")
+    #: The finding as a sentence, per language (``{"en": ..., "es": ...}``).
+    text: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     visit: Mapped[Visit] = relationship(back_populates="findings")
+
+    def text_in(self, language: str) -> str:
+        return self.text.get(language) or self.text.get("en") or ""
 
 
 class RedFlagRecord(Base):
@@ -100,8 +103,11 @@ class AreaScore(Base):
     standards_assessed: Mapped[int]
     standards_total: Mapped[int]
     rating: Mapped[int | None]
-    #: The sentence saying which rule produced the rating (a cap, or the share of standards met).
-    rating_rule: Mapped[str] = mapped_column(Text, default="")
+    #: Which rule produced the rating (a cap, or the share of standards met), per language.
+    rating_rule: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    def rating_rule_in(self, language: str) -> str:
+        return self.rating_rule.get(language) or self.rating_rule.get("en") or ""
 
     visit: Mapped[Visit] = relationship(back_populates="area_scores")
 

@@ -8,7 +8,10 @@ from flask_babel import gettext as _
 from monitor.core.errors import InputError, RecordNotFound
 from monitor.db.models import Role
 from monitor.services import facilities as registry
+from monitor.services import recommendations
+from monitor.services import visits as visit_service
 from monitor.web.auth import login_required, roles_required
+from monitor.web.context import current_catalog
 from monitor.web.db import get_session
 from monitor.web.forms.facility import (
     OPERATOR_LABELS,
@@ -70,10 +73,15 @@ def show(public_id: str):
     facility = registry.get_facility(get_session(), public_id)
     if facility.public_id != public_id.upper():  # merged: send people to the record kept
         return redirect(url_for(".show", public_id=facility.public_id), code=301)
+    db = get_session()
     return render_template(
         "facilities/show.html", facility=facility, type_labels=TYPE_LABELS,
         status_labels=STATUS_LABELS, operator_labels=OPERATOR_LABELS,
-        merge_form=MergeForm(),
+        merge_form=MergeForm(), visits=visit_service.visits_of_facility(db, facility.id, g.user),
+        recommendations=recommendations.for_facility(db, facility.id),
+        age_days=recommendations.age_days, is_overdue=recommendations.is_overdue,
+        standards=current_catalog().standards,
+        follow_up_statuses=[s.value for s in recommendations.FOLLOW_UP_STATUSES],
     )
 
 

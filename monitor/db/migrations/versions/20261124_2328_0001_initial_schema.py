@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 23:42:30.617155
+Create Date: 2026-11-24 23:42:52.521334
 """
 
 from __future__ import annotations
@@ -192,7 +192,7 @@ def upgrade() -> None:
     sa.Column('standards_assessed', sa.Integer(), nullable=False),
     sa.Column('standards_total', sa.Integer(), nullable=False),
     sa.Column('rating', sa.Integer(), nullable=True),
-    sa.Column('rating_rule', sa.Text(), nullable=False),
+    sa.Column('rating_rule', sa.JSON(), nullable=False),
     sa.CheckConstraint('assessed_share >= 0 AND assessed_share <= 1', name=op.f('ck_area_scores_assessed_share_range')),
     sa.CheckConstraint('rating IS NULL OR (rating >= 1 AND rating <= 4)', name=op.f('ck_area_scores_rating_scale')),
     sa.CheckConstraint('score IS NULL OR (score >= 0 AND score <= 1)', name=op.f('ck_area_scores_score_share')),
@@ -208,7 +208,7 @@ def upgrade() -> None:
     sa.Column('status', sa.Enum('compliant', 'partially_compliant', 'non_compliant', 'not_assessed', name='finding_status', native_enum=False, create_constraint=True, length=23), nullable=False),
     sa.Column('severity', sa.Enum('low', 'medium', 'high', 'critical', name='severity', native_enum=False, create_constraint=True, length=12), nullable=False),
     sa.Column('evidence', sa.JSON(), nullable=False),
-    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('text', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['visit_id'], ['visits.id'], name=op.f('fk_findings_visit_id_visits'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_findings')),
     sa.UniqueConstraint('visit_id', 'standard_id', name=op.f('uq_findings_visit_id_standard_id'))
