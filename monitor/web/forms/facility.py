@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from monitor.db.models import FacilityStatus, FacilityType, OperatorKind
@@ -43,17 +44,17 @@ class FacilityForm(FlaskForm):
                             validators=[Optional(), NumberRange(-90, 90, _l("Latitude must be between -90 and 90."))])
     longitude = DecimalField(_l("Longitude"), places=None,
                              validators=[Optional(), NumberRange(-180, 180, _l("Longitude must be between -180 and 180."))])
-    type = SelectField(_l("Type of facility"), choices=[(k.value, v) for k, v in TYPE_LABELS.items()])
-    operator_kind = SelectField(_l("Run by"), choices=[(k.value, v) for k, v in OPERATOR_LABELS.items()])
+    type = SelectField(_l("Type of facility"), choices=[SelectChoice(k.value, v) for k, v in TYPE_LABELS.items()])
+    operator_kind = SelectField(_l("Run by"), choices=[SelectChoice(k.value, v) for k, v in OPERATOR_LABELS.items()])
     operator_name = StringField(_l("Operator (authority or company)"), validators=[Optional(), Length(max=300)])
     capacity = IntegerField(_l("Official capacity"),
                             validators=[Optional(), NumberRange(min=0, message=_l("Capacity cannot be negative."))])
-    status = SelectField(_l("Status"), choices=[(k.value, v) for k, v in STATUS_LABELS.items()])
+    status = SelectField(_l("Status"), choices=[SelectChoice(k.value, v) for k, v in STATUS_LABELS.items()])
     notes = TextAreaField(_l("Notes (internal)"), validators=[Optional()])
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.country.choices = [("", "—")] + country_choices()
+        self.country.choices = [SelectChoice("", "—")] + [SelectChoice(c, n) for c, n in country_choices()]
 
     def validate_longitude(self, field) -> None:
         if (field.data is None) != (self.latitude.data is None):
