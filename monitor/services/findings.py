@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from monitor.checklists.answers import constraint_problems, missing_required
@@ -89,26 +89,29 @@ def store_evaluation(session: Session, visit: Visit, evaluation: VisitEvaluation
     sensitive = checklist.sensitive_ids()
     for table in (Finding, RedFlagRecord, AreaScore):
         session.execute(delete(table).where(table.visit_id == visit.id))
-    session.flush()
     standards = catalog.standards
-    for f in evaluation.findings:
-        session.add(Finding(
-            visit_id=visit.id, standard_id=f.standard_id, area_id=f.area_id,
-            status=FindingStatus(f.status.value), severity=Severity(f.severity.value),
-            evidence=[_evidence(e, sensitive) for e in f.evidence],
-            text={lang: f.text(standards, lang) for lang in LANGUAGES},
-        ))
-    for flag in evaluation.red_flags:
-        session.add(RedFlagRecord(visit_id=visit.id, code=flag.code,
-                                  severity=Severity(flag.severity.value),
-                                  evidence=[_evidence(e, sensitive) for e in flag.evidence]))
-    for area in evaluation.areas:
-        session.add(AreaScore(
-            visit_id=visit.id, area_id=area.area_id, score=area.score,
-            assessed_share=area.assessed_share or 0.0, standards_assessed=area.standards_assessed,
-            standards_total=area.standards_total, rating=area.rating,
-            rating_rule={lang: area.rating_rule_in(lang) for lang in LANGUAGES},
-        ))
+    # Bulk Core inserts: a visit has a hundred findings or more, and they are written again on
+    # every recompute.
+    finding_rows = [{
+        "visit_id": visit.id, "standard_id": f.standard_id, "area_id": f.area_id,
+        "status": FindingStatus(f.status.value), "severity": Severity(f.severity.value),
+        "evidence": [_evidence(e, sensitive) for e in f.evidence],
+        "text": {lang: f.text(standards, lang) for lang in LANGUAGES},
+    } for f in evaluation.findings]
+    flag_rows = [{
+        "visit_id": visit.id, "code": flag.code, "severity": Severity(flag.severity.value),
+        "evidence": [_evidence(e, sensitive) for e in flag.evidence],
+    } for flag in evaluation.red_flags]
+    area_rows = [{
+        "visit_id": visit.id, "area_id": area.area_id, "score": area.score,
+        "assessed_share": area.assessed_share or 0.0, "standards_assessed": area.standards_assessed,
+        "standards_total": area.standards_total, "rating": area.rating,
+        "rating_rule": {lang: area.rating_rule_in(lang) for lang in LANGUAGES},
+    } for area in evaluation.areas]
+    for model, rows in ((Finding, finding_rows), (RedFlagRecord, flag_rows), (AreaScore, area_rows)):
+        if rows:
+            session.execute(insert(model.__table__), rows)
+    session.expire(visit, ["findings", "red_flags", "area_scores"])
     summary = session.get(VisitSummary, visit.id) or VisitSummary(visit_id=visit.id)
     session.add(summary)
     _fill_summary(summary, visit, evaluation)

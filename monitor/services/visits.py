@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm import Session, object_session
 
 from monitor.checklists.answers import AnswerError, coerce
 from monitor.checklists.expr import is_empty
@@ -96,11 +96,14 @@ def previous_visit_of(session: Session, visit: Visit) -> Visit | None:
 
 def current_answers(visit: Visit, vault: Vault) -> dict[str, Any]:
     """Return question id → value, decrypting the answers to sensitive questions."""
-    values: dict[str, Any] = {}
-    for answer in visit.answers:
-        values[answer.question_id] = (vault.decrypt(answer.secret) if answer.secret is not None
-                                      else answer.value)
-    return values
+    session = object_session(visit)
+    if session is None or "answers" in visit.__dict__:  # already loaded: no query needed
+        rows = [(a.question_id, a.value, a.secret) for a in visit.answers]
+    else:
+        rows = session.execute(select(Answer.question_id, Answer.value, Answer.secret)
+                               .where(Answer.visit_id == visit.id)).all()
+    return {qid: vault.decrypt(secret) if secret is not None else value
+            for qid, value, secret in rows}
 
 
 @dataclass
@@ -161,7 +164,6 @@ def save_answers(session: Session, visit: Visit, changes: Mapping[str, Any], *, 
     if visit.state not in EDITABLE:
         raise InvalidState(f"Visit {visit.id} was {visit.state.value}; its answers can no longer be "
                            "changed. A coordinator can return it to the team.")
-    stored = {a.question_id: a for a in visit.answers}
     current = current_answers(visit, vault)
     if expected_version is not None and expected_version != visit.lock_version:
         base = base or {}
@@ -171,24 +173,34 @@ def save_answers(session: Session, visit: Visit, changes: Mapping[str, Any], *, 
         ]
         if conflicts:
             raise AnswerConflict(conflicts, visit.lock_version)
-    changed: list[str] = []
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
     for question_id, value in changes.items():
         question = checklist.by_id.get(question_id)
         if question is None or question.is_computed or _same(current.get(question_id), value):
             continue
-        answer = stored.get(question_id)
-        if answer is None:
-            answer = Answer(question_id=question_id)
-            visit.answers.append(answer)
-        if is_empty(value):
-            answer.value, answer.secret = None, None
-        elif question.sensitive:
-            answer.value, answer.secret = None, vault.encrypt(value)
+        plain, secret = (None, None) if is_empty(value) else (
+            (None, vault.encrypt(value)) if question.sensitive else (value, None))
+        row = {"value": plain, "secret": secret, "updated_by_id": by.id, "updated_at": utcnow()}
+        if question_id in current:
+            updates.append({**row, "b_visit": visit.id, "b_question": question_id})
         else:
-            answer.value, answer.secret = value, None
-        answer.updated_by_id = by.id
-        changed.append(question_id)
+            inserts.append({**row, "visit_id": visit.id, "question_id": question_id})
+    # Core statements in bulk: a complete visit is ~300 answers, and one ORM object per answer
+    # made saving a full checklist take a tenth of a second.
+    if inserts:
+        session.execute(insert(Answer.__table__), inserts)
+    if updates:
+        session.execute(
+            update(Answer.__table__)
+            .where(Answer.__table__.c.visit_id == bindparam("b_visit"),
+                   Answer.__table__.c.question_id == bindparam("b_question"))
+            .values(value=bindparam("value"), secret=bindparam("secret"),
+                    updated_by_id=bindparam("updated_by_id"), updated_at=bindparam("updated_at")),
+            updates)
+    changed = [r["question_id"] for r in inserts] + [r["b_question"] for r in updates]
     if changed:
+        session.expire(visit, ["answers"])
         visit.updated_at = utcnow()  # bumps lock_version: other open forms will notice
         session.flush()
         audit.record(session, "visit.answers", by=by, obj=visit,
