@@ -88,7 +88,8 @@ def _check_rule(report: _Report, question: Question, catalogue: Catalogue,
                    if spec.kind else f"Add 'kind:' with one of: {kinds}.")
         return
     for name in sorted(kind.required - set(spec.params)):
-        report.add(question, f"The {spec.kind} rule has no '{name}'.", _PARAM_HELP[spec.kind])
+        report.add(question, f"The {spec.kind} rule has no '{name}'.",
+                   _PARAM_HELP.get(spec.kind, "See checklists/README.md (Compliance rules)."))
     for name in sorted(set(spec.params) - kind.allowed):
         allowed = ", ".join(sorted(kind.allowed | {"kind", "standards", "severity"}))
         report.add(question, f"The {spec.kind} rule does not take '{name}'.",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from monitor.checklists.schema import LocalText
@@ -304,8 +304,8 @@ class VisitEvaluation:
     standards_met: int
     standards_assessed: int
     indicators: dict[str, Any]
-    values: dict[str, Any]
-    relevant: frozenset[str]
+    values: dict[str, Any] = field(repr=False)  # may hold sensitive answers: never in a log
+    relevant: frozenset[str] = frozenset()
     standards_partly: int = 0
     standards_asked: int = 0
     standards_total: int = 0

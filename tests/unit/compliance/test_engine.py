@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from monitor.checklists.loader import load_checklist
-from monitor.checklists.schema import Checklist, QuestionType
+from monitor.checklists.schema import Checklist
 from monitor.compliance.engine import REQUIRED_RED_FLAGS, evaluate, prepare
+from monitor.compliance.recommend import suggest_recommendations
 from monitor.compliance.standards import Catalogue, load_catalogue
 from monitor.compliance.types import Severity, Status
 from monitor.core.errors import ChecklistError, InputError
@@ -343,8 +344,9 @@ def test_sensitive_answers_never_travel_in_evidence_or_indicators(mini, catalogu
     assert [(e.question_id, e.answer, e.sensitive) for e in flag.evidence] == [
         ("abuse_reported", None, True)]
     assert "abuse" not in result.indicators
-    everything = repr((result.findings, result.red_flags, result.areas, result.indicators))
-    assert "secret words" not in everything
+    # The values judged keep the note (internal use), but the evaluation never shows it.
+    assert result.values["interview_notes"] == "secret words"
+    assert "secret words" not in repr(result)
 
 
 # -- red flags ----------------------------------------------------------------------------------
@@ -414,8 +416,8 @@ def test_areas_cover_the_whole_catalogue_in_order(mini, catalogue):
     ids = [area.area_id for area in result.areas]
     assert ids[0] == "proc" and ids[1].startswith("proc.")
     assert sorted(ids) == sorted(catalogue.areas)
-    assert result.area("proc").rating_rule == ("not rated: the checklist judges no standard of "
-                                               "this area")
+    assert result.area("proc").rating_rule == ("not rated: no section of the checklist judges a "
+                                               "standard here")
 
 
 # -- ratings and caps ---------------------------------------------------------------------------
@@ -588,6 +590,8 @@ def test_a_thematic_visit_asks_its_sections_and_what_they_depend_on(mini, catalo
     assert result.area("cond.accommodation").rating_rule == (
         "not rated: no question about this area was asked")
     assert result.standards_asked == 1
+    # One section may be named on its own.
+    assert evaluate(mini, visit(outdoor_hours=0.5), catalogue, sections="outdoor") == result
 
 
 def test_a_thematic_section_pulls_in_the_inputs_of_its_calculations(mini, catalogue):
@@ -718,6 +722,21 @@ def test_core_checklist__a_realistic_visit(core, catalogue):
         (result.findings, result.red_flags, result.areas, result.indicators))
 
 
+def test_core_checklist__an_area_counts_what_its_own_sections_found(core, catalogue):
+    answers = {**compliant_answers(core), **CORE_FACTS, "arrest_basic_needs_met": "no"}
+    result = evaluate(core, answers, catalogue)
+    # Food and water at arrest were not provided: Mandela Rule 22 is not met at this visit ...
+    assert result.finding("mandela-r22").status is N
+    assert result.finding("mandela-r22").area_id == "cond.food_water"
+    # ... which counts against "arrest", where it was seen, not against "food and water".
+    assert result.area("proc.arrest").standards_met == result.area("proc.arrest").standards_total - 2
+    food = result.area("cond.food_water")
+    assert (food.score, food.rating) == (1.0, 4)
+    # Sub-areas judged only through standards whose primary area is elsewhere are still rated.
+    conduct = result.area("staff.conduct_relations")
+    assert (conduct.standards_total, conduct.rating) == (3, 4)
+
+
 def test_core_checklist__declares_every_required_red_flag(core):
     assert set(REQUIRED_RED_FLAGS) <= {flag.id for flag in core.red_flags}
 
@@ -761,3 +780,66 @@ def test_core_checklist__no_answers_at_all(core, catalogue):
     assert all(finding.status is NA for finding in result.findings)
     assert all(area.rating is None for area in result.areas)
 
+
+
+# -- suggested recommendations ------------------------------------------------------------------
+
+
+def test_recommendations__one_per_breach_grouped_by_area_most_pressing_first(mini, catalogue):
+    result = evaluate(mini, visit(outdoor_hours=0.5, separation="partly",
+                                  dormitory_overcrowded="yes", abuse_reported="yes",
+                                  floor_area=10, occupants=4, ceiling_height=2.4), catalogue)
+    suggestions = suggest_recommendations(result, catalogue)
+    assert [(s.standard_id, s.priority) for s in suggestions] == [
+        ("mandela-r1", "urgent"),  # treat: critical breach
+        ("mandela-r13", "urgent"),  # cond: critical breach
+        ("cpt-living-space-multi", "high"),
+        ("cpt-ceiling-height", "medium"),
+        ("mandela-r11", "low"),  # partly met: one step below its medium severity
+        ("mandela-r23", "high"),  # regime
+    ]
+    bad = {f.standard_id for f in result.findings if f.status in (N, P)}
+    assert {s.standard_id for s in suggestions} == bad
+    assert suggestions[1].area_id == "cond.accommodation"
+
+
+def test_recommendations__text_from_the_paraphrase_and_the_evidence(mini, catalogue):
+    result = evaluate(mini, visit(outdoor_hours=0.5), catalogue)
+    (english,) = suggest_recommendations(result, catalogue)
+    paraphrase = catalogue.standards["mandela-r23"].paraphrase
+    assert english.text == (
+        f"Bring practice into line with Nelson Mandela Rules, Rule 23(1): {paraphrase.get('en')} "
+        "At this visit: 0.5 hours/day (question outdoor_hours); the standard asks for at least "
+        "1 hour/day.")
+    assert english.addressee_hint == "the facility's management"
+    (spanish,) = suggest_recommendations(result, catalogue, "es")
+    assert spanish.text.startswith("Ajustar la práctica a Reglas Nelson Mandela, regla 23.1: "
+                                   f"{paraphrase.get('es')} En esta visita: 0.5 hours/day")
+    assert spanish.addressee_hint == "la dirección del centro"
+
+
+def test_recommendations__partly_met_and_sensitive_evidence(mini, catalogue):
+    result = evaluate(mini, visit(separation="partly", abuse_reported="yes"), catalogue)
+    by_standard = {s.standard_id: s for s in suggest_recommendations(result, catalogue)}
+    assert by_standard["mandela-r11"].text.startswith(
+        "Complete the measures needed to meet Nelson Mandela Rules, Rule 11")
+    assert "At this visit it was only partly met: 'partly' (question separation)." in (
+        by_standard["mandela-r11"].text)
+    abuse = by_standard["mandela-r1"]
+    assert "confidential answer (question abuse_reported)" in abuse.text
+    assert "'yes'" not in abuse.text
+    assert abuse.addressee_hint == ("the facility's management and the authority responsible "
+                                    "for oversight")
+
+
+def test_recommendations__a_red_flag_makes_its_standards_more_pressing(caps, catalogue):
+    # q_light is medium, but the high red flag 'light_flag' cites mandela-r13.
+    result = evaluate(caps, {"q_light": "no"}, catalogue)
+    (suggestion,) = suggest_recommendations(result, catalogue)
+    assert (suggestion.standard_id, suggestion.priority) == ("mandela-r13", "high")
+    quiet = evaluate(caps, {"q_light": "partly"}, catalogue)
+    assert [s.priority for s in suggest_recommendations(quiet, catalogue)] == ["low"]
+
+
+def test_recommendations__none_for_a_visit_without_breaches(mini, catalogue):
+    assert suggest_recommendations(evaluate(mini, GOOD_VISIT, catalogue), catalogue) == []

@@ -257,3 +257,16 @@ def test_unknown_kind_or_missing_parameter__cannot_be_built():
         compile_rule(question("treshold", {}))
     with pytest.raises(RuleError, match="needs values"):
         compile_rule(question("map", {}))
+
+
+# -- statuses -----------------------------------------------------------------------------------
+
+
+def test_statuses_order_from_worst_to_best_and_silence_never_wins():
+    assert [s.rank for s in Status.worst_first()] == [0, 1, 2, 3]
+    assert Status.worst([C, P, N]) is N
+    assert Status.worst([C, NA, P]) is P
+    assert Status.worst([NA, NA]) is NA
+    assert Status.worst([]) is NA
+    assert (N.label(), N.label("es")) == ("Not met", "No se cumple")
+    assert not NA.is_assessed and C.is_assessed
