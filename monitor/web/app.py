@@ -44,8 +44,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     csrf.init_app(app)
     filters.register(app)
     _register_blueprints(app)
+    _add_ping(app)
     errors.register(app)
     return app
+
+
+def _add_ping(app: Flask) -> None:
+    # The benchmark's baseline: the cheapest response the stack can give (no database, no page).
+    app.add_url_rule("/ping", "ping", lambda: ("ok", 200, {"Content-Type": "text/plain"}))
 
 
 def _attach_database(app: Flask, settings: Settings) -> None:
@@ -64,8 +70,15 @@ def _attach_vault(app: Flask, settings: Settings) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from monitor.web.views import dashboard, facilities, interviews, paper, public, results, visits
+    from monitor.web.views import (
+        dashboard,
+        facilities,
+        interviews,
+        paper,
+        public,
+        results,
+        visits,
+    )
 
-    for blueprint in (auth.bp, public.bp, dashboard.bp, facilities.bp, results.bp, visits.bp,
-                      interviews.bp, paper.bp):
+    for blueprint in (auth.bp, public.bp, dashboard.bp, facilities.bp, results.bp, visits.bp, interviews.bp, paper.bp):
         app.register_blueprint(blueprint)
