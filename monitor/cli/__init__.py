@@ -12,7 +12,17 @@ import sys
 import click
 
 from monitor import __version__
-from monitor.cli import assets, checklists, database, demo, exports, facilities, serve, users
+from monitor.cli import (
+    assets,
+    checklists,
+    database,
+    demo,
+    exports,
+    facilities,
+    interop,
+    serve,
+    users,
+)
 from monitor.cli.common import Context
 from monitor.core.errors import ChecklistError, MonitorError
 
@@ -31,7 +41,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
                         format="%(levelname)s %(name)s: %(message)s")
 
 
-for _module in (demo, serve, database, users, facilities, checklists, exports, assets):
+for _module in (demo, serve, database, users, facilities, checklists, exports, assets, interop):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 
