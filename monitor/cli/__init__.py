@@ -13,6 +13,7 @@ import click
 
 from monitor import __version__
 from monitor.cli import (
+    bench,
     assets,
     checklists,
     database,
@@ -20,6 +21,9 @@ from monitor.cli import (
     exports,
     facilities,
     interop,
+    maps,
+    ops,
+    reports,
     serve,
     users,
 )
@@ -41,7 +45,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
                         format="%(levelname)s %(name)s: %(message)s")
 
 
-for _module in (demo, serve, database, users, facilities, checklists, exports, assets, interop):
+for _module in (bench, demo, serve, database, users, facilities, checklists, exports, assets, ops,
+                maps, interop, reports):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 

@@ -11,6 +11,9 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from babel import Locale, UnknownLocaleError
 
 from monitor.core import paths
 from monitor.core.errors import ConfigError
@@ -97,6 +100,7 @@ class Settings:
             organisation_logo=Path(logo) if logo else None,
             session_hours=_positive_int(environ, "MONITOR_SESSION_HOURS", default=8),
             max_upload_mb=_positive_int(environ, "MONITOR_MAX_UPLOAD_MB", default=20),
+            **_languages(environ),
         )
 
 
@@ -120,6 +124,37 @@ def _positive_int(environ: Mapping[str, str], name: str, *, default: int, minimu
     if not raw.strip().isdigit() or int(raw) < minimum:
         raise ConfigError(f"{name} must be a whole number of at least {minimum} (got {raw!r}).")
     return int(raw)
+
+
+def _languages(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Read ``MONITOR_LANGUAGES`` ("en,es,fr"): the interface languages, the first the default.
+
+    A language needs its catalogue in ``monitor/translations/<code>/`` (English, the language
+    of the source, needs none); see "Adding a language" in the README.
+
+    :raises ConfigError: the list is empty or holds something that is not a language code.
+    """
+    raw = environ.get("MONITOR_LANGUAGES")
+    if raw is None or raw.strip() == "":
+        return {}
+    codes = [code.strip().replace("-", "_") for code in raw.split(",") if code.strip()]
+    bad = [code for code in codes if not _is_locale(code)]
+    if bad or not codes:
+        what = f"not a language code: {', '.join(map(repr, bad))}" if bad else "no code in it"
+        raise ConfigError(
+            f"MONITOR_LANGUAGES must be language codes separated by commas, the default first, "
+            f"such as \"en,es\" (got {raw!r}, {what})."
+        )
+    unique = tuple(dict.fromkeys(codes))  # keep the order, drop repeats
+    return {"languages": unique, "default_language": unique[0]}
+
+
+def _is_locale(code: str) -> bool:
+    """Whether Babel knows *code* ("es", "pt_BR"), so that dates and numbers can be formatted."""
+    try:
+        return str(Locale.parse(code)) == code
+    except (ValueError, UnknownLocaleError):
+        return False
 
 
 def _instance_secret(instance_dir: Path) -> str:

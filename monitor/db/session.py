@@ -31,10 +31,30 @@ def make_engine(url: str, **options: Any) -> Engine:
         engine = create_engine(url, **options)
         event.listen(engine, "connect", _sqlite_on_connect)
         # pysqlite's own transaction handling breaks SAVEPOINTs; let SQLAlchemy emit BEGIN.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     options.setdefault("pool_pre_ping", True)
     return create_engine(url, **options)
+
+
+def _sqlite_begin(connection: Any) -> None:
+    """Start a transaction; ``BEGIN IMMEDIATE`` when the caller said it will write.
+
+    In WAL mode a transaction that has read cannot start writing once another process has
+    committed in between: SQLite fails at once with "database is locked", whatever the busy
+    timeout. A request that may write therefore takes the write lock at its first statement
+    (``execution_options(sqlite_begin="IMMEDIATE")``) and waits its turn instead of failing.
+    """
+    mode = connection.get_execution_options().get("sqlite_begin", "")
+    connection.exec_driver_sql(f"BEGIN {mode}".strip())
+
+
+def writing_session(factory: sessionmaker[Session]) -> Session:
+    """A session whose SQLite transactions take the write lock at once (see _sqlite_begin)."""
+    engine = factory.kw["bind"]
+    if engine.dialect.name != "sqlite":
+        return factory()
+    return factory(bind=engine.execution_options(sqlite_begin="IMMEDIATE"))
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:

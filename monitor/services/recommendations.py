@@ -45,6 +45,8 @@ def store_suggestions(session: Session, visit: Visit, suggestions: Sequence, *, 
             created_by_id=by.id if by else None,
         ))
     session.flush()
+    audit.record(session, "recommendation.suggest", by=by, obj=visit,
+                 summary={"suggestions": len(suggestions)})
     return len(suggestions)
 
 

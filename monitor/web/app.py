@@ -71,14 +71,21 @@ def _attach_vault(app: Flask, settings: Settings) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from monitor.web.views import (
+        account,
+        admin,
         dashboard,
+        exports,
         facilities,
+        imports,
         interviews,
         paper,
         public,
+        reports,
         results,
         visits,
     )
 
-    for blueprint in (auth.bp, public.bp, dashboard.bp, facilities.bp, results.bp, visits.bp, interviews.bp, paper.bp):
+    for blueprint in (auth.bp, public.bp, dashboard.bp, facilities.bp, results.bp, visits.bp,
+                      interviews.bp, paper.bp, admin.bp, exports.bp, imports.bp, reports.bp,
+                      account.bp):
         app.register_blueprint(blueprint)

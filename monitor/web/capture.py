@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import abort, g, url_for
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
@@ -61,7 +62,8 @@ def top_section(checklist: Checklist, visit: Visit, section_id: str) -> Section:
     for section in sections_in_scope(checklist, visit):
         if section.id == section_id:
             return section
-    raise RecordNotFound(f"Visit {visit.id} has no section '{section_id}'.")
+    raise RecordNotFound(_("Visit %(id)s has no section '%(section)s'.", id=visit.id,
+                            section=section_id))
 
 
 def neighbour(checklist: Checklist, visit: Visit, section_id: str, step: int) -> Section | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, g, jsonify, render_template, request
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -58,8 +59,9 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
-        return _page(400, "The form expired or did not come from this site. Reload the page and "
-                          "try again; what you typed is kept in the form where possible.")
+        return _page(400, _("The form expired or did not come from this site. Reload the "
+                            "page and try again; what you typed is kept in the form where "
+                            "possible."))
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

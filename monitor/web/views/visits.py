@@ -27,6 +27,7 @@ from monitor.web import capture
 from monitor.web.auth import login_required, roles_required
 from monitor.web.context import current_catalog, current_vault
 from monitor.web.db import get_session
+from monitor.web.forms.admin import ROLE_LABELS
 from monitor.web.forms.visit import (
     SCOPE_LABELS,
     AcceptForm,
@@ -123,7 +124,7 @@ def _team_choices(db) -> list[tuple[int, str]]:
         User.organisation_id == g.user.organisation_id, User.is_active.is_(True),
         User.role.in_([Role.ADMIN, Role.COORDINATOR, Role.MONITOR]), User.id != g.user.id)
         .order_by(User.name)).all()
-    return [(u.id, f"{u.name} ({u.role.value})") for u in users]
+    return [(u.id, f"{u.name} ({ROLE_LABELS[u.role]})") for u in users]
 
 
 @bp.route("/<int:visit_id>")

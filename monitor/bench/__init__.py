@@ -1,0 +1,1 @@
+"""Performance: synthetic data at coalition scale, and the benchmark behind `monitor bench`."""
