@@ -30,7 +30,8 @@ from monitor.db.models import (
     VisitSummary,
 )
 from monitor.db.models.finding import Severity
-from monitor.services import audit, visits
+from monitor.compliance.recommend import suggest_recommendations
+from monitor.services import audit, recommendations, visits
 from monitor.services.catalog import ChecklistCatalog
 
 logger = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ def evaluate_visit(visit: Visit, catalog: ChecklistCatalog, vault: Vault) -> Vis
 
 
 def submit_and_evaluate(session: Session, visit: Visit, *, by: User, catalog: ChecklistCatalog,
-                        vault: Vault) -> VisitEvaluation:
+                        vault: Vault, language: str = "en") -> VisitEvaluation:
     """Validate a draft fully, store its findings and close it for editing.
 
     :raises IncompleteVisit: required answers are missing or answers break constraints;
@@ -79,6 +80,10 @@ def submit_and_evaluate(session: Session, visit: Visit, *, by: User, catalog: Ch
         raise IncompleteVisit(missing, invalid)
     visits.mark_submitted(session, visit, by=by)
     store_evaluation(session, visit, evaluation, catalog)
+    # The team starts from suggestions for every standard not met; it confirms, edits or
+    # discards them on the results page.
+    recommendations.store_suggestions(
+        session, visit, suggest_recommendations(evaluation, catalog.standards, language), by=by)
     return evaluation
 
 

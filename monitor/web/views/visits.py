@@ -280,7 +280,8 @@ def submit(visit_id: int):
         abort(400)
     db = get_session()
     try:
-        submit_and_evaluate(db, visit, by=g.user, catalog=current_catalog(), vault=current_vault())
+        submit_and_evaluate(db, visit, by=g.user, catalog=current_catalog(), vault=current_vault(),
+                            language=str(get_locale() or "en"))
     except IncompleteVisit as error:
         db.rollback()
         visit, checklist = _load(visit_id)
