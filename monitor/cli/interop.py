@@ -90,16 +90,20 @@ def import_xlsform(ctx: Context, path: Path, dry_run: bool, out: Path | None,
     checklist = result.checklist
     assert checklist is not None
     target = out or (checklist_dir if one_file else checklist_dir / checklist.id)
-    if _inside(target, checklist_dir) and _installed(ctx, checklist.id, checklist.version):
-        raise click.ClickException(
-            f"The checklist '{checklist.id}' version {checklist.version} is already installed: "
-            "raise the version in the settings sheet, or write elsewhere with --out.")
+    clash = _inside(target, checklist_dir) and _installed(ctx, checklist.id, checklist.version)
+    clash_message = (f"The checklist '{checklist.id}' version {checklist.version} is already "
+                     "installed: raise the version in the settings sheet, or write elsewhere "
+                     "with --out.")
+    if clash and not dry_run:
+        raise click.ClickException(clash_message)
     described = (f"checklist {checklist.id} v{checklist.version}: "
                  f"{len(list(checklist.all_sections()))} sections, {checklist.question_count} "
                  f"questions, {len(checklist.red_flags)} red flags ({counts})")
     if dry_run:
         for name, text in result.files.items():
             click.echo(f"would write {target / name} ({text.count(chr(10))} lines)")
+        if clash:  # a dry run only reports it: nothing would be overwritten without asking
+            click.echo(f"note: {clash_message}", err=True)
         click.echo(f"dry run: {described}")
         return
     try:
