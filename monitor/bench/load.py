@@ -12,7 +12,7 @@ import statistics
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,8 @@ class LoadResult:
     seconds: float
     p50_ms: float
     p99_ms: float
+    #: HTTP status (0: connection failed) → count, for the requests that were not 200.
+    failures: dict[int, int] = field(default_factory=dict)
 
     @property
     def rps(self) -> float:
@@ -45,6 +47,7 @@ def hammer(port: int, path: str, *, concurrency: int = 16, seconds: float = 5.0,
         raise ValueError("path must start with /")
     latencies: list[list[float]] = [[] for _ in range(concurrency)]
     errors = [0] * concurrency
+    failures: dict[int, int] = {}
     stop_at = [0.0]
     start_line = threading.Barrier(concurrency + 1)
     wanted = dict(headers or {})
@@ -65,6 +68,7 @@ def hammer(port: int, path: str, *, concurrency: int = 16, seconds: float = 5.0,
             latencies[slot].append(time.perf_counter() - began)
             if status != 200:
                 errors[slot] += 1
+                failures[status] = failures.get(status, 0) + 1
         connection.close()
 
     threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(concurrency)]
@@ -79,7 +83,7 @@ def hammer(port: int, path: str, *, concurrency: int = 16, seconds: float = 5.0,
     elapsed = time.perf_counter() - began
     flat = [x for part in latencies for x in part]
     return LoadResult(path, len(flat), sum(errors), elapsed,
-                      percentile(flat, 0.50) * 1000, percentile(flat, 0.99) * 1000)
+                      percentile(flat, 0.50) * 1000, percentile(flat, 0.99) * 1000, failures)
 
 
 def _get(connection: http.client.HTTPConnection, path: str, headers: Mapping[str, str]) -> int:

@@ -176,6 +176,7 @@ def measure_scale(scale: str, url: str, workdir: Path, *, seconds: float, concur
                             headers=cookie if needs_login else None)
             run.add(f"{name}.rps", result.rps, "req/s", p50_ms=round(result.p50_ms, 2),
                     p99_ms=round(result.p99_ms, 2), errors=result.errors,
+                    failures={str(k): v for k, v in result.failures.items()},
                     ratio_to_trivial=round(result.rps / baseline.rps, 4) if baseline.rps else None)
             run.add(f"{name}.p50", result.p50_ms, "ms")
         echo(f"  {scale}: submit of complete visits")
