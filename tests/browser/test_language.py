@@ -6,9 +6,7 @@ against the real app on a free local port.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import threading
 from collections.abc import Iterator
 from datetime import date
@@ -27,9 +25,6 @@ from tests.conftest import PASSWORD, make_settings
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium")
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run"]
 EMAIL = "rosa@test.example"
 
 
@@ -63,22 +58,6 @@ def live(tmp_path: Path, sqlite_url: str) -> Iterator[dict]:
         server.shutdown()
         thread.join(timeout=5)
         factory.kw["bind"].dispose()
-
-
-@pytest.fixture
-def browser() -> Iterator[object]:
-    if CHROMIUM is None:
-        message = "Chromium is not installed (Debian package chromium)."
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def test_switch_to_spanish_and_save_part_of_a_section(live, browser) -> None:

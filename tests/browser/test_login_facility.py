@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from monitor.db.models import Facility
-from tests.browser.test_visit_capture import browser, live, sign_in  # noqa: F401 - fixtures
+from tests.browser.test_visit_capture import live, sign_in  # noqa: F401 - live is a fixture
 
 pytestmark = pytest.mark.browser
 

@@ -6,9 +6,7 @@ install``), against the real app served on a free local port.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -28,15 +26,6 @@ from tests.conftest import PASSWORD, make_settings
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium")  # Debian's package; Playwright's own download is never used
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SCREENSHOT = Path(tempfile.gettempdir()) / "visit-capture.png"  # for a person to look at
 
 
@@ -88,22 +77,6 @@ def live(tmp_path: Path, sqlite_url: str) -> Iterator[dict]:
         server.shutdown()
         thread.join(timeout=5)
         factory.kw["bind"].dispose()
-
-
-@pytest.fixture
-def browser() -> Iterator[object]:
-    if CHROMIUM is None:
-        message = "Chromium is not installed (Debian package chromium)."
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def sign_in(page, base: str) -> None:
