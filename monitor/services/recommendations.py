@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session, selectinload
 
-from monitor.core.clock import today
+from monitor.core.clock import today, utcnow
 from monitor.core.errors import InputError, InvalidState, RecordNotFound
 from monitor.db.models import Recommendation, RecommendationStatus, RecommendationUpdate, User, Visit
 from monitor.db.models.recommendation import CLOSED_STATUSES, Priority
@@ -33,18 +33,21 @@ class Draft:
 
 def store_suggestions(session: Session, visit: Visit, suggestions: Sequence, *, by: User | None = None) -> int:
     """Replace the visit's unconfirmed suggestions with fresh ones from the engine."""
-    for rec in session.scalars(select(Recommendation).where(
-            Recommendation.visit_id == visit.id,
-            Recommendation.status == RecommendationStatus.SUGGESTED)):
-        session.delete(rec)
-    for s in suggestions:
-        session.add(Recommendation(
-            facility_id=visit.facility_id, visit_id=visit.id, text=s.text,
-            standards=[s.standard_id], area_id=s.area_id, addressee=s.addressee_hint,
-            priority=Priority(s.priority), status=RecommendationStatus.SUGGESTED,
-            created_by_id=by.id if by else None,
-        ))
-    session.flush()
+    # Core statements in bulk: a visit with many breaches has dozens of suggestions, and one
+    # ORM object each was a third of the time of a whole submit. Suggestions have no follow-up
+    # history, so deleting them touches no other table.
+    session.execute(delete(Recommendation).where(
+        Recommendation.visit_id == visit.id,
+        Recommendation.status == RecommendationStatus.SUGGESTED))
+    created_at = utcnow()
+    rows = [{
+        "facility_id": visit.facility_id, "visit_id": visit.id, "text": s.text,
+        "standards": [s.standard_id], "area_id": s.area_id, "addressee": s.addressee_hint,
+        "priority": Priority(s.priority), "status": RecommendationStatus.SUGGESTED,
+        "created_by_id": by.id if by else None, "created_at": created_at,
+    } for s in suggestions]
+    if rows:
+        session.execute(insert(Recommendation.__table__), rows)
     audit.record(session, "recommendation.suggest", by=by, obj=visit,
                  summary={"suggestions": len(suggestions)})
     return len(suggestions)
