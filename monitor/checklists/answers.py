@@ -16,10 +16,15 @@ from typing import Any
 
 from monitor.checklists.expr import ExpressionError, is_empty, parse
 from monitor.checklists.schema import Checklist, Question, QuestionType
+from monitor.core.messages import N_
 
 
 class AnswerError(ValueError):
-    """A typed value cannot be read as an answer to this question; the message says why."""
+    """A typed value cannot be read as an answer to this question; the message says why.
+
+    The message is a :class:`~monitor.core.messages.Message`: English as text, translated
+    where a page shows it beside the question.
+    """
 
 
 _NUMBER = re.compile(r"^[+-]?\d{1,3}([ .,\u00a0\u202f]\d{3})*([.,]\d+)?$|^[+-]?\d+([.,]\d+)?$")
@@ -29,7 +34,7 @@ def _number(text: str) -> Decimal:
     """Read ``1 234,5``, ``1,234.5``, ``12,5`` or ``12.5`` as a number."""
     cleaned = text.strip().replace("\u00a0", " ").replace("\u202f", " ")
     if not _NUMBER.match(cleaned):
-        raise AnswerError(f"'{text}' is not a number.")
+        raise AnswerError(N_("'%(text)s' is not a number.", text=text))
     cleaned = cleaned.replace(" ", "")
     if "," in cleaned and "." in cleaned:
         # The separator that comes last is the decimal one: 1.234,5 or 1,234.5.
@@ -44,7 +49,7 @@ def _number(text: str) -> Decimal:
     try:
         return Decimal(cleaned)
     except InvalidOperation as error:
-        raise AnswerError(f"'{text}' is not a number.") from error
+        raise AnswerError(N_("'%(text)s' is not a number.", text=text)) from error
 
 
 def coerce(question: Question, raw: Any) -> Any:
@@ -57,16 +62,16 @@ def coerce(question: Question, raw: Any) -> Any:
     kind = question.type
     if kind is QuestionType.INTEGER:
         if isinstance(raw, bool):
-            raise AnswerError("Give a whole number.")
+            raise AnswerError(N_("Give a whole number."))
         if isinstance(raw, int):
             return raw
         value = raw if isinstance(raw, (float, Decimal)) else _number(str(raw))
         if Decimal(str(value)) != Decimal(str(value)).to_integral_value():
-            raise AnswerError(f"'{raw}' is not a whole number.")
+            raise AnswerError(N_("'%(text)s' is not a whole number.", text=raw))
         return int(value)
     if kind in (QuestionType.DECIMAL, QuestionType.CALCULATE):
         if isinstance(raw, bool):
-            raise AnswerError("Give a number.")
+            raise AnswerError(N_("Give a number."))
         if isinstance(raw, (int, float)):
             return float(raw)
         if kind is QuestionType.CALCULATE:
@@ -81,12 +86,13 @@ def coerce(question: Question, raw: Any) -> Any:
         try:
             return date.fromisoformat(str(raw).strip()[:10]).isoformat()
         except ValueError as error:
-            raise AnswerError(f"'{raw}' is not a date (write it as YYYY-MM-DD).") from error
+            raise AnswerError(N_("'%(text)s' is not a date (write it as YYYY-MM-DD).",
+                                  text=raw)) from error
     if kind is QuestionType.SELECT_MANY:
         codes = raw.split() if isinstance(raw, str) else [str(c) for c in raw]
         unknown = [c for c in codes if c not in question.choice_codes()]
         if unknown:
-            raise AnswerError(f"'{unknown[0]}' is not one of the choices.")
+            raise AnswerError(N_("'%(text)s' is not one of the choices.", text=unknown[0]))
         ordered = [c for c in question.choice_codes() if c in codes]  # stable order, no repeats
         return ordered or None
     if kind in (QuestionType.YES_NO, QuestionType.YES_NO_PARTLY_NA, QuestionType.SELECT_ONE):
@@ -97,7 +103,7 @@ def coerce(question: Question, raw: Any) -> Any:
             lowered = {c.lower(): c for c in question.choice_codes()}
             if code.lower() in lowered:
                 return lowered[code.lower()]
-            raise AnswerError(f"'{raw}' is not one of the choices.")
+            raise AnswerError(N_("'%(text)s' is not one of the choices.", text=raw))
         return code
     text = str(raw).replace("\r\n", "\n").strip()
     if kind is QuestionType.TEXT:
@@ -107,7 +113,10 @@ def coerce(question: Question, raw: Any) -> Any:
 
 def constraint_problems(checklist: Checklist, values: Mapping[str, Any],
                         relevant: Collection[str], language: str = "en") -> dict[str, str]:
-    """Return question id → message for every answered, relevant question whose constraint fails."""
+    """Return question id → message for every answered, relevant question whose constraint fails.
+
+    Each message is the checklist's own, in *language* (see :func:`constraint_message`).
+    """
     problems: dict[str, str] = {}
     for question in checklist.questions():
         if question.constraint is None or question.id not in relevant or question.is_computed:
@@ -120,13 +129,16 @@ def constraint_problems(checklist: Checklist, values: Mapping[str, Any],
         except ExpressionError:  # the validator refuses such checklists; be safe anyway
             ok = True
         if not ok:
-            message = question.constraint_message.get(language) if question.constraint_message else None
-            problems[question.id] = message or _default_constraint_message(language)
+            problems[question.id] = constraint_message(question, language)
     return problems
 
 
-def _default_constraint_message(language: str) -> str:
-    return "Este valor no es posible." if language == "es" else "This value is not possible."
+def constraint_message(question: Question, language: str = "en") -> str:
+    """What a refused answer to *question* shows: the checklist's constraint message in
+    *language*, else a general one (a :class:`~monitor.core.messages.Message`, which the page
+    translates)."""
+    written = question.constraint_message.get(language) if question.constraint_message else None
+    return written or N_("This value is not possible.")
 
 
 def missing_required(checklist: Checklist, values: Mapping[str, Any],

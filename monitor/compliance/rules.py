@@ -41,7 +41,7 @@ from monitor.checklists.expr import Expression, is_empty
 from monitor.checklists.expr import parse as parse_expression
 from monitor.checklists.expr_functions import to_number
 from monitor.checklists.schema import Question, RuleSpec
-from monitor.compliance.standards import OPERATORS, Threshold
+from monitor.compliance.standards import ENGLISH, OPERATORS, Threshold, Wording
 from monitor.compliance.types import Status
 
 if TYPE_CHECKING:
@@ -225,8 +225,11 @@ def _code(answer: Any) -> str:
 # -- threshold ----------------------------------------------------------------------------------
 
 
-def make_threshold(measure: str, operator: Any, value: Any, unit: str | None) -> Threshold:
+def make_threshold(measure: str, operator: Any, value: Any, unit: str | None,
+                   wording: Wording = ENGLISH) -> Threshold:
     """Build a threshold from a rule's own ``operator`` and ``value``.
+
+    :param wording: how the catalogue's languages say it (English alone by default).
 
     :raises RuleError: the operator is not one of ``>=``, ``>``, ``<=``, ``<``, ``==`` or the
         value is not a number.
@@ -235,13 +238,14 @@ def make_threshold(measure: str, operator: Any, value: Any, unit: str | None) ->
         raise RuleError(f"operator {operator!r} is not one of {', '.join(OPERATORS)}")
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise RuleError(f"value {value!r} is not a number")
-    return Threshold(measure, operator, float(value), unit or "")
+    return Threshold(measure, operator, float(value), unit or "", wording)
 
 
 @rule("threshold", optional=("standard", "operator", "value", "partial"))
 def _build_threshold(question: Question, spec: RuleSpec,
                      catalogue: Catalogue | None) -> CompiledRule:
     params = spec.params
+    wording = catalogue.wording if catalogue is not None else ENGLISH
     standard_id = params.get("standard")
     if standard_id is not None:
         if "operator" in params or "value" in params:
@@ -255,14 +259,15 @@ def _build_threshold(question: Question, spec: RuleSpec,
         if "operator" not in params or "value" not in params:
             raise RuleError("a threshold rule needs 'standard', or 'operator' and 'value'")
         unit = question.unit
-        threshold = make_threshold(question.id, params["operator"], params["value"], unit)
+        threshold = make_threshold(question.id, params["operator"], params["value"], unit,
+                                   wording)
     partial_in = params.get("partial")
     partial = None
     if partial_in is not None:
         if not isinstance(partial_in, Mapping):
             raise RuleError("'partial' must be {operator: ..., value: ...}")
         partial = make_threshold(question.id, partial_in.get("operator"), partial_in.get("value"),
-                                 unit)
+                                 unit, wording)
     meets, partly = threshold.holds, (partial.holds if partial is not None else None)
 
     def judge(answer: Any, values: Mapping[str, Any]) -> Status:

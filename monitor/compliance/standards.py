@@ -1,13 +1,19 @@
 """The standards catalogue: which standards exist, where they come from and what they require.
 
-Two data files kept beside the checklists hold it: ``standards.yaml`` (the sources and the
-standards, with paraphrases in every language, numeric thresholds, jurisdiction and an
-``uncertain`` flag) and ``areas.yaml`` (the monitoring areas and sub-areas of the Practical
-Manual, with the standards that apply to each). :func:`load_catalogue` reads both, checks every
+Two data files kept beside the checklists hold it: ``standards.yaml`` (the languages it is
+written in, the words thresholds are said with, the sources and the standards, with
+paraphrases in every language, numeric thresholds, jurisdiction and an ``uncertain`` flag) and
+``areas.yaml`` (the monitoring areas and sub-areas of the Practical Manual, with the standards
+that apply to each). :func:`load_catalogue` reads both, checks every
 entry and every cross-reference, and either returns an immutable :class:`Catalogue` or raises
 :class:`~monitor.core.errors.ChecklistError` listing every problem with its file, line and field.
 
 A report cites a standard through :meth:`Standard.citation`, never from a string in code.
+
+Languages are data: ``standards.yaml`` declares them (``languages: [en, es]``) and gives, under
+``wording:``, how each language says a threshold ("at least", "hours") and "to be verified".
+Adding a language means adding it there and writing its texts; English alone is built in, as
+the language of the code.
 """
 
 from __future__ import annotations
@@ -17,10 +23,12 @@ import logging
 import math
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+
+from babel import Locale, UnknownLocaleError
 
 from monitor.checklists.schema import LocalText
 from monitor.checklists.yamlsource import LocatedList, LocatedMap, load_yaml
@@ -28,7 +36,8 @@ from monitor.core.errors import ChecklistError, Problem
 
 logger = logging.getLogger(__name__)
 
-#: Languages every paraphrase, name, title and short title must be written in.
+#: Languages every paraphrase, name, title and short title must be written in when the
+#: catalogue file declares none (the shipped one declares its own: ``languages:``).
 LANGUAGES = ("en", "es")
 OPERATORS = (">=", ">", "<=", "<", "==")
 JURISDICTIONS = (
@@ -46,7 +55,6 @@ SOURCE_KINDS = (
     "practice_guide", "expert_principles", "humanitarian_standard",
 )
 
-_LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}
 _STANDARD_ID = re.compile(r"^[a-z0-9][a-z0-9.\-]*$")
 _AREA_ID = re.compile(r"^[a-z][a-z_]*(\.[a-z][a-z_]*)?$")
 _MEASURE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -62,25 +70,37 @@ _OPERATOR_SLIPS = {"=>": ">=", "=<": "<=", "=": "==", "≥": ">=", "≤": "<=", 
 
 # --- thresholds ------------------------------------------------------------------------------
 
-_PHRASES = {
-    "en": {">=": "at least", ">": "more than", "<=": "at most", "<": "less than", "==": "exactly"},
-    "es": {">=": "al menos", ">": "más de", "<=": "como máximo", "<": "menos de",
-           "==": "exactamente"},
-}
-# Words that appear in units, as (singular, plural) per language. The first word of a unit
-# agrees with the number ("1 hour/day", "2 hours/day"); words after a slash stay as written.
-_UNIT_WORDS = {
-    "hours": {"en": ("hour", "hours"), "es": ("hora", "horas")},
-    "days": {"en": ("day", "days"), "es": ("día", "días")},
-    "day": {"en": ("day", "day"), "es": ("día", "día")},
-    "week": {"en": ("week", "week"), "es": ("semana", "semana")},
-    "months": {"en": ("month", "months"), "es": ("mes", "meses")},
-    "times": {"en": ("time", "times"), "es": ("vez", "veces")},
-    "persons": {"en": ("person", "persons"), "es": ("persona", "personas")},
-    "person": {"en": ("person", "person"), "es": ("persona", "persona")},
-    "toilet": {"en": ("toilet", "toilet"), "es": ("sanitario", "sanitario")},
-    "phone": {"en": ("phone", "phone"), "es": ("teléfono", "teléfono")},
-}
+
+@dataclass(frozen=True)
+class Wording:
+    """How thresholds and uncertain citations are said, language by language.
+
+    ``operators``: language → operator → phrase ("at least"). ``units``: language → a word
+    that appears in units → (singular, plural); the first word of a unit agrees with the number
+    ("1 hour/day", "2 hours/day"), words after a slash stay singular, and a word without an
+    entry is shown as written. ``to_verify``: language → the flag of an uncertain citation.
+    """
+
+    operators: Mapping[str, Mapping[str, str]]
+    units: Mapping[str, Mapping[str, tuple[str, str]]]
+    to_verify: Mapping[str, str]
+
+    def language(self, wanted: str) -> str:
+        """*wanted* if this wording has it, else English."""
+        return wanted if wanted in self.operators else "en"
+
+
+#: English, the language of the code: a threshold reads even without a catalogue's wording.
+ENGLISH = Wording(
+    operators={"en": {">=": "at least", ">": "more than", "<=": "at most", "<": "less than",
+                      "==": "exactly"}},
+    units={"en": {"hours": ("hour", "hours"), "days": ("day", "days"), "day": ("day", "day"),
+                  "week": ("week", "week"), "months": ("month", "months"),
+                  "times": ("time", "times"), "persons": ("person", "persons"),
+                  "person": ("person", "person"), "toilet": ("toilet", "toilet"),
+                  "phone": ("phone", "phone")}},
+    to_verify={"en": "to be verified"},
+)
 # Two measurements that differ only by floating-point noise (12 / 3 giving 3.9999999999999996)
 # count as equal, so that a room of exactly 4 m² per person is not judged below 4.
 _TOLERANCE = 1e-9
@@ -90,11 +110,11 @@ def _format_number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
-def _unit_label(unit: str, value: float, language: str) -> str:
+def _unit_label(unit: str, value: float, language: str, wording: Wording) -> str:
     words = unit.split("/")
     shown = []
     for position, word in enumerate(words):
-        forms = _UNIT_WORDS.get(word, {}).get(language)
+        forms = wording.units.get(language, {}).get(word)
         if forms is None:
             shown.append(word)
         elif position == 0:
@@ -112,6 +132,8 @@ class Threshold:
     operator: str
     value: float
     unit: str
+    #: The words of the catalogue it belongs to (not part of what the threshold is).
+    wording: Wording = field(default=ENGLISH, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.operator not in OPERATORS:
@@ -142,12 +164,11 @@ class Threshold:
     def describe(self, language: str = "en") -> str:
         """Say the compliant condition in words, e.g. ``at least 4 m2/person``.
 
-        :param language: ``en`` or ``es``; any other language gets English.
+        :param language: a language of the catalogue's wording; any other gets English.
         """
-        if language not in _PHRASES:
-            language = "en"
-        phrase = _PHRASES[language][self.operator]
-        unit = _unit_label(self.unit, self.value, language)
+        language = self.wording.language(language)
+        phrase = self.wording.operators[language][self.operator]
+        unit = _unit_label(self.unit, self.value, language, self.wording)
         return f"{phrase} {_format_number(self.value)} {unit}"
 
 
@@ -174,6 +195,8 @@ class Standard:
 
     ``cite`` is the article, rule or paragraph in English; ``cite_text`` holds it in every
     language when the file gives translations. ``notes`` explains how to apply a figure.
+    ``uncertain_note`` says (in English) what to verify; ``uncertain_note_text`` says it in
+    every language.
     """
 
     id: str
@@ -188,6 +211,9 @@ class Standard:
     areas: tuple[str, ...]
     cite_text: LocalText | None = None
     notes: LocalText | None = None
+    uncertain_note_text: LocalText | None = None
+    #: The words of the catalogue it belongs to (not part of what the standard is).
+    wording: Wording = field(default=ENGLISH, compare=False, repr=False)
 
     def citation(self, language: str = "en", *, flag_uncertain: bool = False) -> str:
         """Return the citation, e.g. ``Nelson Mandela Rules, Rule 23(1)``.
@@ -198,7 +224,7 @@ class Standard:
         cite = self.cite_text.get(language) if self.cite_text else self.cite
         text = f"{self.source.short.get(language)}, {cite}"
         if flag_uncertain and self.uncertain:
-            text += " (por verificar)" if language == "es" else " (to be verified)"
+            text += f" ({self.wording.to_verify[self.wording.language(language)]})"
         return text
 
 
@@ -232,6 +258,9 @@ class Catalogue:
     standards: Mapping[str, Standard]
     areas: Mapping[str, Area]
     sources: Mapping[str, Source]
+    #: The languages every text of the catalogue is written in (the file's ``languages:``).
+    languages: tuple[str, ...] = LANGUAGES
+    wording: Wording = ENGLISH
 
     def standard(self, standard_id: str) -> Standard:
         """Return the standard *standard_id*; :raises KeyError: unknown id (suggests one)."""
@@ -283,7 +312,11 @@ class Catalogue:
 
 
 def _language_name(code: str) -> str:
-    return f"{_LANGUAGE_NAMES.get(code, code)} ('{code}')"
+    try:
+        name = Locale.parse(code).get_display_name("en") or code
+    except (ValueError, UnknownLocaleError):
+        name = code
+    return f"{name} ('{code}')"
 
 
 def _did_you_mean(value: Any, candidates: Iterable[str]) -> str | None:
@@ -439,7 +472,7 @@ class _FileChecker:
         return tuple(seen)
 
 
-_TOP_KEYS_STANDARDS = ("sources", "standards")
+_TOP_KEYS_STANDARDS = ("languages", "wording", "sources", "standards")
 _TOP_KEYS_AREAS = ("areas",)
 _SOURCE_KEYS = ("id", "title", "short", "publisher", "year", "ref", "kind", "jurisdiction")
 _STANDARD_KEYS = ("id", "source", "cite", "paraphrase", "threshold", "uncertain", "uncertain_note",
@@ -470,7 +503,8 @@ def _read_source(check: _FileChecker, field: str, entry: LocatedMap,
     return Source(source_id, title, short, publisher, year, ref, kind, jurisdiction)
 
 
-def _read_threshold(check: _FileChecker, field: str, entry: LocatedMap) -> Threshold | None:
+def _read_threshold(check: _FileChecker, field: str, entry: LocatedMap,
+                    wording: Wording) -> Threshold | None:
     raw = entry["threshold"]
     field = f"{field}.threshold"
     if not isinstance(raw, LocatedMap):
@@ -500,7 +534,7 @@ def _read_threshold(check: _FileChecker, field: str, entry: LocatedMap) -> Thres
     if len(check.problems) > before:
         return None
     # No problem was added, so every required value above was read.
-    return Threshold(measure, operator, float(value), unit)
+    return Threshold(measure, operator, float(value), unit, wording)
 
 
 def _read_cite(check: _FileChecker, field: str,
@@ -513,7 +547,7 @@ def _read_cite(check: _FileChecker, field: str,
 
 
 def _read_standard(check: _FileChecker, field: str, entry: LocatedMap, standard_id: str,
-                   sources: Mapping[str, Source | None]) -> Standard | None:
+                   sources: Mapping[str, Source | None], wording: Wording) -> Standard | None:
     """Read one standard; *sources* maps every source id written to its Source (None if broken)."""
     before = len(check.problems)
     check.unknown_keys(entry, _STANDARD_KEYS, field)
@@ -525,14 +559,16 @@ def _read_standard(check: _FileChecker, field: str, entry: LocatedMap, standard_
                   _did_you_mean(source_id, sources) or "Add the source under 'sources:' first.")
     cite, cite_text = _read_cite(check, field, entry)
     paraphrase = check.local_text(entry, "paraphrase", field)
-    threshold = _read_threshold(check, field, entry) if entry.get("threshold") is not None else None
+    threshold = (_read_threshold(check, field, entry, wording)
+                 if entry.get("threshold") is not None else None)
     uncertain = check.flag(entry, "uncertain", field)
-    note = check.text(entry, "uncertain_note", field, required=False)
+    note_text = check.local_text(entry, "uncertain_note", field, required=False)
+    note = note_text.get("en") if note_text else None
     if uncertain and note is None and "uncertain_note" not in entry:
         check.add(entry.line_of("uncertain"), f"{field}.uncertain_note",
                   "The standard is marked uncertain but does not say what to verify.",
                   "Add 'uncertain_note: ...' naming the figure or citation to check in the source.")
-    if note is not None and not uncertain:
+    if note_text is not None and not uncertain:
         check.add(entry.line_of("uncertain_note"), f"{field}.uncertain_note",
                   "'uncertain_note' is given but 'uncertain' is not true.",
                   "Set 'uncertain: true', or remove the note once the citation is verified.")
@@ -544,7 +580,7 @@ def _read_standard(check: _FileChecker, field: str, entry: LocatedMap, standard_
         return None
     # No problem was added, so every required value above was read.
     return Standard(standard_id, source, cite, paraphrase, threshold, uncertain, note,
-                    jurisdiction, binding, areas, cite_text, notes)
+                    jurisdiction, binding, areas, cite_text, notes, note_text, wording)
 
 
 def _read_area(check: _FileChecker, field: str, entry: LocatedMap, area_id: str) -> Area | None:
@@ -704,12 +740,13 @@ def _check_links(std_check: _FileChecker, area_check: _FileChecker,
 
 
 def load_catalogue(standards_path: Path, areas_path: Path,
-                   languages: tuple[str, ...] = LANGUAGES) -> Catalogue:
+                   languages: tuple[str, ...] | None = None) -> Catalogue:
     """Read and check the standards catalogue and the monitoring-area tree.
 
-    :param standards_path: ``standards.yaml`` (sources and standards).
+    :param standards_path: ``standards.yaml`` (languages, wording, sources and standards).
     :param areas_path: ``areas.yaml`` (monitoring areas and sub-areas).
-    :param languages: the languages every text must be written in.
+    :param languages: the languages every text must be written in; by default the ones
+        ``standards.yaml`` declares (:data:`LANGUAGES` if it declares none).
     :returns: the catalogue, every entry checked.
     :raises ChecklistError: anything is malformed; every problem is listed with file, line and
         field, and nothing is loaded.
@@ -719,10 +756,12 @@ def load_catalogue(standards_path: Path, areas_path: Path,
     area_doc = _read_file(areas_path, problems)
     if problems and (std_doc is None or area_doc is None):
         raise ChecklistError(problems)
+    languages = languages or _declared_languages(std_doc, standards_path, problems)
     std_check = _FileChecker(standards_path, languages, problems)
     area_check = _FileChecker(areas_path, languages, problems)
     _check_top(std_check, std_doc, _TOP_KEYS_STANDARDS)
     _check_top(area_check, area_doc, _TOP_KEYS_AREAS)
+    wording = _read_wording(std_check, std_doc)
 
     written: dict[str, Source | None] = {}
     for source_id, field, entry in std_check.entries(std_doc, "sources", "source"):
@@ -733,7 +772,7 @@ def load_catalogue(standards_path: Path, areas_path: Path,
     listed = std_check.entries(std_doc, "standards", "standard")
     for standard_id, field, entry in listed:
         std_entries[standard_id] = entry
-        standard = _read_standard(std_check, field, entry, standard_id, written)
+        standard = _read_standard(std_check, field, entry, standard_id, written, wording)
         if standard is not None:
             standards[standard_id] = standard
     area_entries: dict[str, LocatedMap] = {}
@@ -755,4 +794,70 @@ def load_catalogue(standards_path: Path, areas_path: Path,
     logger.info("standards catalogue loaded: %d sources, %d standards, %d areas",
                 len(sources), len(standards), len(areas))
     return Catalogue(MappingProxyType(standards), MappingProxyType(areas),
-                     MappingProxyType(sources))
+                     MappingProxyType(sources), languages, wording)
+
+
+def _declared_languages(doc: Any, path: Path, problems: list[Problem]) -> tuple[str, ...]:
+    """The file's ``languages: [en, es]`` (English first), else :data:`LANGUAGES`."""
+    declared = doc.get("languages") if isinstance(doc, LocatedMap) else None
+    if declared is None:
+        return LANGUAGES
+    codes = [c for c in declared if isinstance(c, str)] if isinstance(declared, LocatedList) else []
+    if not codes or len(codes) != len(declared) or codes[0] != "en":
+        problems.append(Problem(path, doc.line_of("languages"), "languages",
+                                f"'languages' must be a list of language codes starting with "
+                                f"'en', not {declared!r}.", "Write 'languages: [en, es]'."))
+        return LANGUAGES
+    return tuple(dict.fromkeys(codes))
+
+
+def _read_wording(check: _FileChecker, doc: Any) -> Wording:
+    """Read ``wording:`` (operators, units, to_verify), one text per declared language.
+
+    Every problem is recorded; the English wording stands in for a missing or broken one.
+    """
+    raw = doc.get("wording") if isinstance(doc, LocatedMap) else None
+    if not isinstance(raw, LocatedMap):
+        declares = isinstance(doc, LocatedMap) and "languages" in doc
+        if raw is not None or (len(check.languages) > 1 and declares):
+            check.add(doc.line_of("wording" if raw is not None else "languages"), "wording",
+                      "The file declares several languages but no usable 'wording:'.",
+                      "Add 'wording:' with operators, units and to_verify in each language.")
+        return ENGLISH
+    before = len(check.problems)
+    check.unknown_keys(raw, ("operators", "units", "to_verify"), "wording")
+    operators = _read_operators(check, raw)
+    units = _read_units(check, raw.get("units"))
+    to_verify = check.local_text(raw, "to_verify", "wording")
+    if len(check.problems) > before or to_verify is None:
+        return ENGLISH
+    return Wording(MappingProxyType(operators), MappingProxyType(units),
+                   MappingProxyType({code: to_verify.get(code) for code in check.languages}))
+
+
+def _read_operators(check: _FileChecker, raw: LocatedMap) -> dict[str, dict[str, str]]:
+    """language → operator → phrase, from ``wording.operators`` (every operator required)."""
+    phrases = raw.get("operators")
+    if not isinstance(phrases, LocatedMap):
+        check.add(raw.line_of("operators") if "operators" in raw else raw.line,
+                  "wording.operators", "'operators' must map each operator to its words.",
+                  f"Write '\">=\": {{en: at least, ...}}' for each of {', '.join(OPERATORS)}.")
+        return {}
+    texts = {op: check.local_text(phrases, op, "wording.operators") for op in OPERATORS}
+    return {code: {op: text.get(code) for op, text in texts.items() if text is not None}
+            for code in check.languages}
+
+
+def _read_units(check: _FileChecker, words: Any) -> dict[str, dict[str, tuple[str, str]]]:
+    """language → unit word → (singular, plural), from ``wording.units`` (all optional)."""
+    units: dict[str, dict[str, tuple[str, str]]] = {code: {} for code in check.languages}
+    for word, forms in (words.items() if isinstance(words, LocatedMap) else []):
+        for code, pair in (forms.items() if isinstance(forms, LocatedMap) else []):
+            if (isinstance(pair, LocatedList) and len(pair) == 2
+                    and all(isinstance(p, str) for p in pair)):
+                units.setdefault(str(code), {})[str(word)] = (pair[0], pair[1])
+            else:
+                check.add(forms.line_of(code), f"wording.units.{word}.{code}",
+                          f"The {_language_name(str(code))} forms of '{word}' must be "
+                          "[singular, plural].", f"Write '{code}: [singular, plural]'.")
+    return units

@@ -1,7 +1,9 @@
 """Errors that people, not programmers, are meant to read.
 
 Domain code raises these; the web layer and the CLI turn them into a page or a one-line message.
-Nothing here imports Flask or click.
+Nothing here imports Flask or click. An error raised with a :class:`~monitor.core.messages.Message`
+(``raise InputError(N_("...", name=value))``) reads as English with ``str(error)`` and keeps its
+template, so that the web layer can show it in the page's language (:func:`message_of`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,17 @@ from pathlib import Path
 
 class MonitorError(Exception):
     """Base of every error this application reports to a user."""
+
+
+def message_of(error: BaseException) -> str:
+    """What *error* says to a person: the message it was raised with, else its text.
+
+    The message may be a :class:`~monitor.core.messages.Message`, which a page translates;
+    ``str(error)`` would lose its template.
+    """
+    if len(error.args) == 1 and isinstance(error.args[0], str):
+        return error.args[0]
+    return str(error)
 
 
 class ConfigError(MonitorError):

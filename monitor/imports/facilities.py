@@ -127,7 +127,8 @@ from typing import Any, Literal
 
 import pycountry
 
-from monitor.core.errors import InputError
+from monitor.core.errors import InputError, message_of
+from monitor.core.messages import N_, Message, Nn_
 from monitor.imports.tables import RowProblem, SourceRow, Table, read_table
 
 log = logging.getLogger(__name__)
@@ -635,15 +636,14 @@ def parse_country(value: Any) -> str:
                 return code
     key = " ".join(_words(text))
     if key in _NO_ISO_CODE:
-        raise ValueError(f"{_NO_ISO_CODE[key]} has no ISO 3166-1 country code, so the registry "
-                         "cannot record it under its own country")
+        raise ValueError(N_("%(place)s has no ISO 3166-1 country code, so the registry cannot "
+                            "record it under its own country", place=_NO_ISO_CODE[key]))
     close = difflib.get_close_matches(key, list(index), n=1, cutoff=0.75)
-    hint = (
-        f"did you mean {_country_label(index[close[0]])}?"
-        if close
-        else "write the country's name or its ISO 3166 code (such as MEX)"
-    )
-    raise ValueError(f"unknown country {_quote(text)}; {hint}")
+    if close:
+        raise ValueError(N_("unknown country '%(value)s'; did you mean %(country)s?", value=text,
+                            country=_country_label(index[close[0]])))
+    raise ValueError(N_("unknown country '%(value)s'; write the country's name or its ISO 3166 "
+                        "code (such as MEX)", value=text))
 
 
 # --- coordinates ---------------------------------------------------------------------------
@@ -659,7 +659,24 @@ _NUMBER = r"\d+(?:[.,]\d+)?"
 _DMS = re.compile(
     rf"({_NUMBER})\s*(?:°|:|\s)\s*({_NUMBER})\s*(?:'|:|\s)?\s*(?:({_NUMBER})\s*\"?)?"
 )
-_COORDINATE_HELP = "write decimal degrees (14.9056) or degrees, minutes and seconds (14°54'20\"N)"
+#: Why a cell is not a coordinate, by axis: whole sentences, each translated as one.
+_NOT_A_COORDINATE = {
+    "latitude": N_("'%(value)s' is not a latitude; write decimal degrees (14.9056) or degrees, "
+                   "minutes and seconds (14°54'20\"N)"),
+    "longitude": N_("'%(value)s' is not a longitude; write decimal degrees (14.9056) or "
+                    "degrees, minutes and seconds (14°54'20\"N)"),
+}
+_ONLY_LAST_PART_DECIMAL = {
+    "latitude": N_("'%(value)s' is not a latitude: only the last part may have decimals; write "
+                   "decimal degrees (14.9056) or degrees, minutes and seconds (14°54'20\"N)"),
+    "longitude": N_("'%(value)s' is not a longitude: only the last part may have decimals; "
+                    "write decimal degrees (14.9056) or degrees, minutes and seconds "
+                    "(14°54'20\"N)"),
+}
+_MINUTES_OVER_60 = {
+    "latitude": N_("'%(value)s' is not a latitude: minutes and seconds must be below 60"),
+    "longitude": N_("'%(value)s' is not a longitude: minutes and seconds must be below 60"),
+}
 
 
 class _Bad(ValueError):
@@ -674,7 +691,10 @@ def parse_coordinate(value: Any, axis: Literal["latitude", "longitude"]) -> floa
     """
     degrees, letter_axis = _coordinate(value, axis)
     if letter_axis is not None and letter_axis != axis:
-        raise ValueError(f"{_quote(_tidy(_as_text(value)))} is a {letter_axis}, not a {axis}")
+        shown = _tidy(_as_text(value))
+        raise ValueError(N_("'%(value)s' is a longitude, not a latitude", value=shown)
+                         if axis == "latitude" else
+                         N_("'%(value)s' is a latitude, not a longitude", value=shown))
     return degrees
 
 
@@ -683,7 +703,7 @@ def _coordinate(value: Any, axis: str) -> tuple[float, str | None]:
     if _is_number(value):
         number = float(value)
         if math.isnan(number) or math.isinf(number):
-            raise _Bad(f"{_quote(value)} is not a {axis}; {_COORDINATE_HELP}")
+            raise _Bad(Message(_NOT_A_COORDINATE[axis], value=value))
         return number, None
     original = _tidy(_as_text(value))
     text = original.upper()
@@ -709,15 +729,14 @@ def _coordinate(value: Any, axis: str) -> tuple[float, str | None]:
     else:
         match = _DMS.fullmatch(text)
         if not match:
-            raise _Bad(f"{_quote(original)} is not a {axis}; {_COORDINATE_HELP}")
+            raise _Bad(Message(_NOT_A_COORDINATE[axis], value=original))
         whole, minutes, seconds = (
             float(part.replace(",", ".")) if part else 0.0 for part in match.groups()
         )
         if not whole.is_integer() or (match.group(3) and not minutes.is_integer()):
-            raise _Bad(f"{_quote(original)} is not a {axis}: only the last part may have decimals; "
-                       f"{_COORDINATE_HELP}")
+            raise _Bad(Message(_ONLY_LAST_PART_DECIMAL[axis], value=original))
         if minutes >= 60 or seconds >= 60:
-            raise _Bad(f"{_quote(original)} is not a {axis}: minutes and seconds must be below 60")
+            raise _Bad(Message(_MINUTES_OVER_60[axis], value=original))
         degrees = round(whole + minutes / 60 + seconds / 3600, 6)
     degrees *= sign
     if letter in ("S", "W"):
@@ -751,8 +770,8 @@ def _coordinate_pair(value: Any) -> tuple[tuple[float, str | None], tuple[float,
             if match:
                 parts = [match.group(1), match.group(3)]
     if len(parts) != 2:
-        raise _Bad(f"{_quote(text)} is not a pair of coordinates; write latitude, longitude "
-                   "such as 14.9056, -92.2611")
+        raise _Bad(N_("'%(value)s' is not a pair of coordinates; write latitude, longitude "
+                      "such as 14.9056, -92.2611", value=text))
     first, second = _coordinate(parts[0], "latitude"), _coordinate(parts[1], "longitude")
     if first[1] == "longitude" and second[1] == "latitude":
         first, second = second, first  # "92.26W 14.90N": the letters say which is which
@@ -900,7 +919,7 @@ def _capacity(value: Any) -> tuple[int, bool]:
     if _is_number(value):
         number = float(value)
         if not number.is_integer():
-            raise _Bad(f"capacity {value} is not a whole number of places")
+            raise _Bad(N_("capacity %(value)s is not a whole number of places", value=value))
         return _whole_capacity(int(number)), False
     text = _tidy(_as_text(value))
     stripped = _UNITS.sub("", text).strip()
@@ -911,7 +930,7 @@ def _capacity(value: Any) -> tuple[int, bool]:
             break
         stripped, approximate = shorter, True
     if re.fullmatch(r"\d+\s*(?:-|–|a|to|à|y|and)\s*\d+", stripped):
-        raise _Bad(f"capacity {_quote(text)} is a range; give one number")
+        raise _Bad(N_("capacity '%(value)s' is a range; give one number", value=text))
     negative = stripped.startswith(("-", "−"))
     digits = stripped.lstrip("-−").strip()
     if re.fullmatch(r"\d{1,3}(?:([ ,.'\u00a0\u202f])\d{3})(?:\1\d{3})*", digits):
@@ -919,15 +938,16 @@ def _capacity(value: Any) -> tuple[int, bool]:
     elif re.fullmatch(r"\d+(?:[.,]0+)?", digits):
         number = int(re.split(r"[.,]", digits)[0])
     else:
-        raise _Bad(f"capacity {_quote(text)} is not a number; give the number of places, "
-                   "such as 300")
+        raise _Bad(N_("capacity '%(value)s' is not a number; give the number of places, such "
+                      "as 300", value=text))
     return _whole_capacity(-number if negative else number, text), approximate
 
 
 def _whole_capacity(number: int, text: str | None = None) -> int:
     if number < 0:
         shown = text if text is not None else number
-        raise _Bad(f"capacity {shown} is negative; give the number of places (0 or more)")
+        raise _Bad(N_("capacity %(value)s is negative; give the number of places (0 or more)",
+                      value=shown))
     return number
 
 
@@ -1005,9 +1025,9 @@ class _Cleaner:
             error(self.columns["name"][0], self._no_name_message(row))
             return None, problems
         if self._looks_like_heading(row, name_column):
-            error(name_column, f"the row holds only {_quote(name)}; it looks like a heading, not a "
-                  "facility, and is skipped (if it is a facility, fill in at least its country "
-                  "or location)")
+            error(name_column, N_("the row holds only '%(value)s'; it looks like a heading, not "
+                                  "a facility, and is skipped (if it is a facility, fill in at "
+                                  "least its country or location)", value=name))
             return None, problems
 
         other_names = self._other_names(row, name)
@@ -1048,9 +1068,9 @@ class _Cleaner:
     def _no_name_message(self, row: SourceRow) -> str:
         filled = [str(v) for v in row.values.values() if v is not None]
         if len(filled) == 1:
-            return (f"the row holds only {_quote(_shorten(filled[0]))} and no facility name; it "
-                    "looks like a heading and is skipped")
-        return "the facility has no name; fill in its name or delete the row"
+            return N_("the row holds only '%(value)s' and no facility name; it looks like a "
+                      "heading and is skipped", value=_shorten(filled[0]))
+        return N_("the facility has no name; fill in its name or delete the row")
 
     def _looks_like_heading(self, row: SourceRow, name_column: str | None) -> bool:
         filled = [column for column, value in row.values.items() if value is not None]
@@ -1078,7 +1098,7 @@ class _Cleaner:
             try:
                 return parse_country(raw)
             except ValueError as problem:
-                first_problem = first_problem or (column, str(problem))
+                first_problem = first_problem or (column, message_of(problem))
         assert first_problem is not None
         error(*first_problem)
         return None
@@ -1094,17 +1114,18 @@ class _Cleaner:
                 latitude = _coordinate(lat_cells[0][1], "latitude")
                 longitude = _coordinate(lon_cells[0][1], "longitude")
             elif lat_cells or lon_cells:
-                given, missing = (
-                    ("latitude", "longitude") if lat_cells else ("longitude", "latitude"))
                 error(lon_column if lat_cells else lat_column,
-                      f"the {given} is given but the {missing} is missing; give both or neither")
+                      N_("the latitude is given but the longitude is missing; give both or "
+                         "neither") if lat_cells else
+                      N_("the longitude is given but the latitude is missing; give both or "
+                         "neither"))
                 return None, None
             else:
                 pair_cells = self.cells(row, "coordinates")
                 if not pair_cells:
                     if self.has_location_columns:
-                        warning(None, "no location; the facility is imported without "
-                                "coordinates")
+                        warning(None, N_("no location; the facility is imported without "
+                                         "coordinates"))
                     return None, None
                 lat_column = lon_column = pair_cells[0][0]
                 latitude, longitude = _coordinate_pair(pair_cells[0][1])
@@ -1117,7 +1138,7 @@ class _Cleaner:
                     column = lon_column
                 except _Bad:
                     column = lat_column
-            error(column, str(bad))
+            error(column, message_of(bad))
             return None, None
         return self._check_location(latitude, longitude, lat_column, lon_column, country,
                                     error, warning)
@@ -1129,44 +1150,54 @@ class _Cleaner:
                         warning: Callable[[str | None, str], None],
                         ) -> tuple[float | None, float | None]:
         lat, lon = latitude[0], longitude[0]
-        shown = f"latitude {_degrees(lat)} and longitude {_degrees(lon)}"
-        swap = "exchange the two values"
+        shown = {"lat": _degrees(lat), "lon": _degrees(lon)}
         if latitude[1] == "longitude" or longitude[1] == "latitude":
-            error(lat_column, f"{shown} look swapped: the letters N/S belong to a latitude and "
-                  f"E/W to a longitude; {swap}")
+            error(lat_column, N_("latitude %(lat)s and longitude %(lon)s look swapped: the "
+                                 "letters N/S belong to a latitude and E/W to a longitude; "
+                                 "exchange the two values", **shown))
             return None, None
         if abs(lat) > 90 and abs(lon) <= 90:
-            error(lat_column, f"{shown} look swapped: a latitude lies between -90 and 90; {swap}")
+            error(lat_column, N_("latitude %(lat)s and longitude %(lon)s look swapped: a "
+                                 "latitude lies between -90 and 90; exchange the two values",
+                                 **shown))
             return None, None
         if abs(lat) > 90:
-            error(lat_column, f"latitude {_degrees(lat)} is out of range; it must lie between "
-                  "-90 and 90")
+            error(lat_column, N_("latitude %(lat)s is out of range; it must lie between -90 and "
+                                 "90", lat=shown["lat"]))
             return None, None
         if abs(lon) > 180:
-            error(lon_column, f"longitude {_degrees(lon)} is out of range; it must lie between "
-                  "-180 and 180")
+            error(lon_column, N_("longitude %(lon)s is out of range; it must lie between -180 "
+                                 "and 180", lon=shown["lon"]))
             return None, None
         if lat == 0 and lon == 0:
-            warning(lat_column, "0, 0 is a placeholder, not a place; the facility is imported "
-                    "without coordinates")
+            warning(lat_column, N_("0, 0 is a placeholder, not a place; the facility is "
+                                   "imported without coordinates"))
             return None, None
         if self.locate is None or country is None:
             return lat, lon
         if self.locate(country, lat, lon) is not False:
             return lat, lon
         if abs(lon) <= 90 and self.locate(country, lon, lat) is True:
-            error(lat_column, f"{shown} look swapped: the point lies outside {country} but the "
-                  f"swapped point lies inside; {swap}")
+            error(lat_column, N_("latitude %(lat)s and longitude %(lon)s look swapped: the point "
+                                 "lies outside %(country)s but the swapped point lies inside; "
+                                 "exchange the two values", country=country, **shown))
             return None, None
         for flipped_lat, flipped_lon, column, axis in (
             (lat, -lon, lon_column, "longitude"), (-lat, lon, lat_column, "latitude")
         ):
             if self.locate(country, flipped_lat, flipped_lon) is True:
                 value = lon if axis == "longitude" else lat
-                error(column, f"{axis} {_degrees(value)} puts the point outside {country}; with "
-                      f"the opposite sign ({_degrees(-value)}) it lies inside: check the sign")
+                values = {"value": _degrees(value), "opposite": _degrees(-value),
+                          "country": country}
+                error(column, N_("longitude %(value)s puts the point outside %(country)s; with "
+                                 "the opposite sign (%(opposite)s) it lies inside: check the "
+                                 "sign", **values) if axis == "longitude" else
+                      N_("latitude %(value)s puts the point outside %(country)s; with the "
+                         "opposite sign (%(opposite)s) it lies inside: check the sign",
+                         **values))
                 return None, None
-        warning(lat_column, f"{shown} lie outside {country}; check the location and the country")
+        warning(lat_column, N_("latitude %(lat)s and longitude %(lon)s lie outside %(country)s; "
+                               "check the location and the country", country=country, **shown))
         return lat, lon
 
     def _type(self, row: SourceRow, name: str) -> str:
@@ -1205,11 +1236,11 @@ class _Cleaner:
         try:
             capacity, approximate = _capacity(raw)
         except _Bad as bad:
-            error(column, str(bad))
+            error(column, message_of(bad))
             return None
         if approximate:
-            warning(column, f"capacity {_quote(_clean_text(raw))} is approximate; taken as "
-                    f"{capacity}")
+            warning(column, N_("capacity '%(value)s' is approximate; taken as %(capacity)s",
+                               value=_clean_text(raw), capacity=capacity))
         return capacity
 
     def _status(self, row: SourceRow) -> str:
@@ -1236,8 +1267,9 @@ class _Cleaner:
             if earlier is not None:
                 return RowProblem(
                     record.row, _first(self.columns, "external_id"),
-                    f"duplicate of row {earlier.row} (same id {_quote(record.external_id)}); the "
-                    "later row is skipped — merge the two rows or correct the id", "error",
+                    N_("duplicate of row %(row)s (same id '%(id)s'); the later row is skipped — "
+                       "merge the two rows or correct the id", row=earlier.row,
+                       id=record.external_id), "error",
                 )
         key = (normalise_name(record.name), record.country)
         earlier = self.by_name.get(key)
@@ -1245,16 +1277,10 @@ class _Cleaner:
         if earlier is not None:
             difference = _distinct_place(earlier, record)
             if difference is None:
-                where = f" and country {record.country}" if record.country else ""
-                return RowProblem(
-                    record.row, name_column,
-                    f"duplicate of row {earlier.row} (same name {_quote(record.name)}{where}); the "
-                    "later row is skipped — merge the two rows, or give each its id or locality "
-                    "if they are different facilities", "error",
-                )
-            note = RowProblem(record.row, name_column, f"has the same name as row {earlier.row} "
-                              f"but a different {difference}; imported as another facility",
-                              "warning")
+                return RowProblem(record.row, name_column,
+                                  _same_name(earlier.row, record.name, record.country), "error")
+            note = RowProblem(record.row, name_column,
+                              Message(difference, row=earlier.row), "warning")
         else:
             self.by_name[key] = record
         if record.external_id is not None:
@@ -1262,13 +1288,35 @@ class _Cleaner:
         return note
 
 
+def _same_name(earlier: int, name: str, country: str | None) -> Message:
+    if country:
+        return N_("duplicate of row %(row)s (same name '%(name)s' and country %(country)s); "
+                  "the later row is skipped — merge the two rows, or give each its id or "
+                  "locality if they are different facilities", row=earlier, name=name,
+                  country=country)
+    return N_("duplicate of row %(row)s (same name '%(name)s'); the later row is skipped — "
+              "merge the two rows, or give each its id or locality if they are different "
+              "facilities", row=earlier, name=name)
+
+
+#: What tells two same-named facilities apart, with the note saying so (``%(row)s``: the
+#: earlier row).
+_DISTINCT_BY = (
+    ("external_id", N_("has the same name as row %(row)s but a different id; imported as "
+                       "another facility")),
+    ("locality", N_("has the same name as row %(row)s but a different locality; imported as "
+                    "another facility")),
+    ("admin_area", N_("has the same name as row %(row)s but a different administrative area; "
+                      "imported as another facility")),
+)
+
+
 def _distinct_place(first: FacilityRecord, second: FacilityRecord) -> str | None:
-    """What tells two same-named facilities apart (an id, a locality, an area), if anything."""
-    for attribute, label in (("external_id", "id"), ("locality", "locality"),
-                             ("admin_area", "administrative area")):
+    """The note template for what tells two same-named facilities apart, if anything."""
+    for attribute, note in _DISTINCT_BY:
         a, b = getattr(first, attribute), getattr(second, attribute)
         if a and b and normalise_name(a) != normalise_name(b):
-            return label
+            return note
     return None
 
 
@@ -1279,11 +1327,6 @@ def _first(columns: dict[str, list[str]], field_name: str) -> str | None:
 
 def _degrees(value: float) -> str:
     return f"{value:g}" if abs(value) < 1e6 else f"{value:.0f}"
-
-
-def _quote(value: object) -> str:
-    """A value in single quotes, as people write it (``repr`` would add backslashes)."""
-    return f"'{value}'"
 
 
 def _shorten(text: str, limit: int = 60) -> str:
@@ -1320,17 +1363,12 @@ def clean_rows(
         try:
             default_country = parse_country(default_country)
         except ValueError as error:
-            raise InputError(f"the default country: {error}") from None
+            raise InputError(N_("the default country: %(problem)s",
+                                problem=message_of(error))) from None
 
     columns = _map_columns(table, result)
     if not columns.get("name"):
-        shown = ", ".join(repr(column) for column in table.columns[:12]) or "nothing"
-        where = f" on row {table.header_row}" if table.header_row else ""
-        raise InputError(
-            f"cannot import {table.source or 'the file'}: no column holds facility names (the "
-            f"header found{where} reads {shown}); name that column 'name' (or nombre, nom, "
-            "nome)"
-        )
+        raise InputError(_no_name_column(table))
     _warn_about_missing_columns(table, columns, result, default_country)
 
     cleaner = _Cleaner(table, columns, locate, default_country, country_at)
@@ -1346,8 +1384,10 @@ def clean_rows(
     for column, count in _repaired_counts(table, result.column_map).items():
         result.problems.append(RowProblem(
             _header_row(table), column,
-            f"garbled characters (such as 'Ã©' for 'é') were repaired in {count} "
-            f"row{'s' if count != 1 else ''}; check the names", "warning",
+            Nn_("garbled characters (such as 'Ã©' for 'é') were repaired in %(count)d row; "
+                "check the names",
+                "garbled characters (such as 'Ã©' for 'é') were repaired in %(count)d rows; "
+                "check the names", count), "warning",
         ))
     row_problems.extend(_unmatched_problems(cleaner.unmatched.values()))
     result.problems.extend(_country_problems(table, columns, cleaner))
@@ -1359,6 +1399,18 @@ def clean_rows(
              len(table.rows), len(result.records), len(result.rejected_rows),
              len(result.warnings))
     return result
+
+
+def _no_name_column(table: Table) -> Message:
+    """Why no facility can be read: no column holds names (the header is quoted)."""
+    values = {"file": table.source or N_("the file"), "row": table.header_row,
+              "header": ", ".join(repr(column) for column in table.columns[:12]) or N_("nothing")}
+    if table.header_row:
+        return N_("cannot import %(file)s: no column holds facility names (the header found on "
+                  "row %(row)s reads %(header)s); name that column 'name' (or nombre, nom, "
+                  "nome)", **values)
+    return N_("cannot import %(file)s: no column holds facility names (the header found reads "
+              "%(header)s); name that column 'name' (or nombre, nom, nome)", **values)
 
 
 def _repaired_counts(table: Table, column_map: dict[str, str]) -> Counter[str]:
@@ -1376,31 +1428,39 @@ def _country_problems(table: Table, columns: dict[str, list[str]],
     """Say, once, how the rows without a country cell were given one (or were not)."""
     problems = []
     column = _first(columns, "country")
-    where = "" if column else "no column gives the country; "
+    no_column = column is None
     if cleaner.located:
-        count = len(cleaner.located)
-        problems.append(RowProblem(
-            _header_row(table), column,
-            f"{where}the country of {count} facilit{'ies' if count != 1 else 'y'} "
-            f"({_rows(cleaner.located)}) was taken from the location", "warning",
-        ))
-        where = ""
+        count, rows = len(cleaner.located), _rows(cleaner.located)
+        problems.append(RowProblem(_header_row(table), column, Nn_(
+            "no column gives the country; the country of %(count)d facility (%(rows)s) was "
+            "taken from the location",
+            "no column gives the country; the country of %(count)d facilities (%(rows)s) was "
+            "taken from the location", count, rows=rows) if no_column else Nn_(
+            "the country of %(count)d facility (%(rows)s) was taken from the location",
+            "the country of %(count)d facilities (%(rows)s) was taken from the location",
+            count, rows=rows), "warning"))
+        no_column = False  # said once is enough
     if cleaner.countryless:
-        count = len(cleaner.countryless)
-        problems.append(RowProblem(
-            _header_row(table), column,
-            f"{where}{count} facilit{'ies have' if count != 1 else 'y has'} no country "
-            f"({_rows(cleaner.countryless)}); give a country for "
-            f"{'them' if count != 1 else 'it'}, or import the list with a default country",
-            "warning",
-        ))
+        count, rows = len(cleaner.countryless), _rows(cleaner.countryless)
+        problems.append(RowProblem(_header_row(table), column, Nn_(
+            "no column gives the country; %(count)d facility has no country (%(rows)s); give a "
+            "country for it, or import the list with a default country",
+            "no column gives the country; %(count)d facilities have no country (%(rows)s); "
+            "give a country for them, or import the list with a default country",
+            count, rows=rows) if no_column else Nn_(
+            "%(count)d facility has no country (%(rows)s); give a country for it, or import "
+            "the list with a default country",
+            "%(count)d facilities have no country (%(rows)s); give a country for them, or "
+            "import the list with a default country", count, rows=rows), "warning"))
     return problems
 
 
-def _rows(numbers: Sequence[int]) -> str:
+def _rows(numbers: Sequence[int]) -> Message:
+    """"row 4", "rows 4, 7", "rows 1, 2, … 8 and 3 more"."""
     shown = ", ".join(str(n) for n in numbers[:8])
-    more = f" and {len(numbers) - 8} more" if len(numbers) > 8 else ""
-    return f"row{'s' if len(numbers) != 1 else ''} {shown}{more}"
+    if len(numbers) > 8:
+        return N_("rows %(rows)s and %(more)d more", rows=shown, more=len(numbers) - 8)
+    return Nn_("row %(rows)s", "rows %(rows)s", len(numbers), rows=shown)
 
 
 def _header_row(table: Table) -> int | None:
@@ -1415,12 +1475,14 @@ def _map_columns(table: Table, result: ImportResult) -> dict[str, list[str]]:
             field_name = _status_or_area(table, column)
         if field_name is None:
             result.ignored_columns.append(column)
+            close = None if matched else _closest_header(column)
             if matched:
-                message = "not a facility field; the column is ignored"
+                message = N_("not a facility field; the column is ignored")
+            elif close:
+                message = N_("not a column this import knows (did you mean '%(close)s'?); the "
+                             "column is ignored", close=close)
             else:
-                close = _closest_header(column)
-                hint = f" (did you mean {_quote(close)}?)" if close else ""
-                message = f"not a column this import knows{hint}; the column is ignored"
+                message = N_("not a column this import knows; the column is ignored")
             result.problems.append(RowProblem(_header_row(table), column, message, "warning"))
             continue
         columns[field_name].append(column)
@@ -1440,19 +1502,42 @@ def _warn_about_missing_columns(table: Table, columns: dict[str, list[str]],
     row = _header_row(table)
     has_pair = "coordinates" in columns
     if not {"latitude", "longitude", "coordinates"} & set(columns):
-        result.problems.append(RowProblem(row, None, "no columns give the location; "
-                                          "facilities are imported without coordinates",
-                                          "warning"))
+        result.problems.append(RowProblem(row, None, N_("no columns give the location; "
+                                                        "facilities are imported without "
+                                                        "coordinates"), "warning"))
     for present, absent in (("latitude", "longitude"), ("longitude", "latitude")):
         if present in columns and absent not in columns and not has_pair:
             for column in columns.pop(present):
                 result.column_map.pop(column, None)
                 result.ignored_columns.append(column)
-                result.problems.append(RowProblem(
-                    row, column, f"there is no {absent} column to go with this {present}; the "
-                    "column is ignored and facilities are imported without coordinates",
-                    "warning",
-                ))
+                result.problems.append(RowProblem(row, column, N_(
+                    "there is no longitude column to go with this latitude; the column is "
+                    "ignored and facilities are imported without coordinates"
+                ) if present == "latitude" else N_(
+                    "there is no latitude column to go with this longitude; the column is "
+                    "ignored and facilities are imported without coordinates"
+                ), "warning"))
+
+
+#: The warning for a value of a controlled list that was not recognised, by field: with the
+#: other rows holding the same value, and without.
+_UNMATCHED = {
+    "type": (
+        N_("'%(value)s' is not a type this import recognises (also rows %(rows)s); recorded "
+           "as '%(recorded)s' (recognised: %(choices)s)"),
+        N_("'%(value)s' is not a type this import recognises; recorded as '%(recorded)s' "
+           "(recognised: %(choices)s)")),
+    "status": (
+        N_("'%(value)s' is not a status this import recognises (also rows %(rows)s); recorded "
+           "as '%(recorded)s' (recognised: %(choices)s)"),
+        N_("'%(value)s' is not a status this import recognises; recorded as '%(recorded)s' "
+           "(recognised: %(choices)s)")),
+    "operator_kind": (
+        N_("'%(value)s' is not a operator kind this import recognises (also rows %(rows)s); "
+           "recorded as '%(recorded)s' (recognised: %(choices)s)"),
+        N_("'%(value)s' is not a operator kind this import recognises; recorded as "
+           "'%(recorded)s' (recognised: %(choices)s)")),
+}
 
 
 def _unmatched_problems(entries: Iterable[_Unmatched]) -> list[RowProblem]:
@@ -1464,15 +1549,14 @@ def _unmatched_problems(entries: Iterable[_Unmatched]) -> list[RowProblem]:
     problems = []
     for entry in entries:
         recorded, choices = known[entry.field]
-        label = entry.field.replace("_", " ")
+        with_others, alone = _UNMATCHED[entry.field]
         more = entry.rows[1:]
-        also = ""
+        values = {"value": entry.value, "recorded": recorded, "choices": choices}
         if more:
             shown = ", ".join(str(n) for n in more[:5])
-            also = f" (also rows {shown}{' and more' if len(more) > 5 else ''})"
-        problems.append(RowProblem(
-            entry.rows[0], entry.column,
-            f"{_quote(entry.value)} is not a {label} this import recognises{also}; recorded as "
-            f"{_quote(recorded)} (recognised: {choices})", "warning",
-        ))
+            rows = N_("%(rows)s and more", rows=shown) if len(more) > 5 else shown
+            message = Message(with_others, rows=rows, **values)
+        else:
+            message = Message(alone, **values)
+        problems.append(RowProblem(entry.rows[0], entry.column, message, "warning"))
     return problems

@@ -95,11 +95,12 @@ import xlrd
 from openpyxl.utils import get_column_letter
 
 from monitor.core.errors import InputError
+from monitor.core.messages import N_, Message
 
 log = logging.getLogger(__name__)
 
 #: What people may give; named in the message when a file is something else.
-EXPECTED = "expected .csv, .tsv, .xlsx, .xls, .geojson or .json"
+EXPECTED = N_("expected .csv, .tsv, .xlsx, .xls, .geojson or .json")
 
 #: How many non-blank rows at the top of a sheet are searched for the header.
 HEADER_SEARCH_ROWS = 30
@@ -143,18 +144,24 @@ class RowProblem:
 
     row: int | None
     column: str | None
+    #: Usually a :class:`~monitor.core.messages.Message`, translated where a page shows it.
     message: str
     level: Literal["error", "warning"] = "error"
 
     def __str__(self) -> str:
-        where = []
-        if self.row is not None:
-            where.append(f"row {self.row}")
-        if self.column is not None:
-            # Unnamed columns are already called "column F"; do not say "column column F".
-            is_label = self.column.startswith("column ")
-            where.append(self.column if is_label else f"column {self.column}")
-        return f"{', '.join(where)}: {self.message}" if where else self.message
+        return str.__str__(self.text())
+
+    def text(self) -> str:
+        """The whole line, "row 3, column name: message", as one translatable message."""
+        if self.column is None:
+            return self.message if self.row is None else N_("row %(row)s: %(message)s",
+                                                            row=self.row, message=self.message)
+        # Unnamed columns are already called "column F"; do not say "column column F".
+        column = self.column.removeprefix("column ")
+        if self.row is None:
+            return N_("column %(column)s: %(message)s", column=column, message=self.message)
+        return N_("row %(row)s, column %(column)s: %(message)s", row=self.row, column=column,
+                  message=self.message)
 
 
 @dataclass(frozen=True)
@@ -210,15 +217,17 @@ def read_table(path: Path, *, known_column: KnownColumn | None = None) -> Table:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise _unreadable(path, "there is no such file") from None
+        raise _unreadable(path, N_("there is no such file")) from None
     except IsADirectoryError:
-        raise _unreadable(path, f"it is a folder, not a file ({EXPECTED})") from None
+        raise _unreadable(path, N_("it is a folder, not a file (%(expected)s)",
+                                   expected=EXPECTED)) from None
     except PermissionError:
-        raise _unreadable(path, "permission denied; check who may read the file") from None
+        raise _unreadable(path, N_("permission denied; check who may read the file")) from None
     except OSError as error:
-        raise _unreadable(path, f"the system could not read it ({error.strerror})") from None
+        raise _unreadable(path, N_("the system could not read it (%(reason)s)",
+                                   reason=error.strerror)) from None
     if not data.strip():
-        raise _unreadable(path, "the file is empty")
+        raise _unreadable(path, N_("the file is empty"))
 
     kind = _sniff(data, path)
     if kind == "xlsx":
@@ -240,7 +249,11 @@ def read_table(path: Path, *, known_column: KnownColumn | None = None) -> Table:
 
 
 def _unreadable(path: Path, why: str) -> InputError:
-    return InputError(f"cannot read {path.name}: {why}")
+    return InputError(N_("cannot read %(file)s: %(reason)s", file=path.name, reason=why))
+
+
+def _not_a_spreadsheet() -> Message:
+    return N_("it is not a spreadsheet (%(expected)s)", expected=EXPECTED)
 
 
 def _sniff(data: bytes, path: Path) -> str:
@@ -252,8 +265,8 @@ def _sniff(data: bytes, path: Path) -> str:
     if data.startswith(b"%PDF"):
         raise _unreadable(
             path,
-            "it is a PDF document, not a spreadsheet; copy the table into a spreadsheet and "
-            f"save it as .xlsx or .csv ({EXPECTED})",
+            N_("it is a PDF document, not a spreadsheet; copy the table into a spreadsheet and "
+               "save it as .xlsx or .csv (%(expected)s)", expected=EXPECTED),
         )
     head = data[:2048].replace(b"\x00", b"")
     for bom in (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
@@ -263,18 +276,17 @@ def _sniff(data: bytes, path: Path) -> str:
         return "json"
     if head.startswith(b"<"):
         lowered = data[:4096].replace(b"\x00", b"").lower()
-        what = (
-            "an Excel 2003 XML spreadsheet"
-            if b"urn:schemas-microsoft-com:office:spreadsheet" in lowered
-            else "a web page or XML document"
-        )
-        raise _unreadable(
-            path,
-            f"it is {what}, not a spreadsheet; open it in a spreadsheet program and save it as "
-            f".xlsx or .csv ({EXPECTED})",
-        )
+        if b"urn:schemas-microsoft-com:office:spreadsheet" in lowered:
+            why = N_("it is an Excel 2003 XML spreadsheet, not a spreadsheet; open it in a "
+                     "spreadsheet program and save it as .xlsx or .csv (%(expected)s)",
+                     expected=EXPECTED)
+        else:
+            why = N_("it is a web page or XML document, not a spreadsheet; open it in a "
+                     "spreadsheet program and save it as .xlsx or .csv (%(expected)s)",
+                     expected=EXPECTED)
+        raise _unreadable(path, why)
     if path.suffix.lower() in {".shp", ".dbf", ".kmz", ".gpkg", ".sqlite", ".mdb", ".accdb"}:
-        raise _unreadable(path, f"it is not a spreadsheet ({EXPECTED})")
+        raise _unreadable(path, _not_a_spreadsheet())
     return "text"
 
 
@@ -287,17 +299,20 @@ def _sniff_zip(data: bytes, path: Path) -> str:
                 mimetype = archive.read("mimetype").decode("ascii", "replace")
     except (zipfile.BadZipFile, OSError, KeyError):
         raise _unreadable(
-            path, "it looks like a spreadsheet but is damaged; open it and save it again"
+            path, N_("it looks like a spreadsheet but is damaged; open it and save it again")
         ) from None
     if "xl/workbook.xml" in names:
         return "xlsx"
     if "opendocument.spreadsheet" in mimetype:
-        why = "it is an OpenDocument spreadsheet (.ods); save it as .xlsx or .csv"
+        why = N_("it is an OpenDocument spreadsheet (.ods); save it as .xlsx or .csv "
+                 "(%(expected)s)", expected=EXPECTED)
     elif "word/document.xml" in names:
-        why = "it is a Word document, not a spreadsheet; copy the table into a spreadsheet"
+        why = N_("it is a Word document, not a spreadsheet; copy the table into a spreadsheet "
+                 "(%(expected)s)", expected=EXPECTED)
     else:
-        why = "it is a ZIP archive; unzip it and import the file inside"
-    raise _unreadable(path, f"{why} ({EXPECTED})")
+        why = N_("it is a ZIP archive; unzip it and import the file inside (%(expected)s)",
+                 expected=EXPECTED)
+    raise _unreadable(path, why)
 
 
 # --- text ------------------------------------------------------------------------------------
@@ -321,19 +336,19 @@ def _decode(data: bytes, path: Path) -> tuple[str, str]:
             except UnicodeDecodeError as error:
                 raise _unreadable(
                     path,
-                    f"it starts as {encoding.upper()} text but byte {error.start} is not; "
-                    "save it again as UTF-8",
+                    N_("it starts as %(encoding)s text but byte %(byte)s is not; save it again "
+                       "as UTF-8", encoding=encoding.upper(), byte=error.start),
                 ) from None
     sample = data[:4096]
     if b"\x00" in sample:
         encoding = _utf16_without_bom(sample)
         if encoding is None:
-            raise _unreadable(path, f"it is not a spreadsheet ({EXPECTED})")
+            raise _unreadable(path, _not_a_spreadsheet())
         try:
             return _tidy_text(data.decode(encoding)), encoding
         except UnicodeDecodeError:
             raise _unreadable(
-                path, "it looks like UTF-16 text but is damaged; save it as UTF-8"
+                path, N_("it looks like UTF-16 text but is damaged; save it as UTF-8")
             ) from None
     try:
         return _tidy_text(data.decode("utf-8")), "utf-8"
@@ -347,7 +362,7 @@ def _decode(data: bytes, path: Path) -> tuple[str, str]:
         return _tidy_text(text), "cp1252"
     guess = charset_normalizer.from_bytes(data).best()
     if guess is None:
-        raise _unreadable(path, f"it is not a spreadsheet ({EXPECTED})")
+        raise _unreadable(path, _not_a_spreadsheet())
     return _tidy_text(str(guess)), guess.encoding
 
 
@@ -404,7 +419,8 @@ def _read_delimited(
             grid.append((start, cells))
             start = reader.line_num + 1
     except csv.Error as error:
-        raise _unreadable(path, f"line {start}: {error}; check the quotation marks") from None
+        raise _unreadable(path, N_("line %(line)s: %(problem)s; check the quotation marks",
+                                   line=start, problem=str(error))) from None
     if grid and _ends_inside_quotes(text, grid[-1][0], delimiter):
         raise _unreadable(path, _unclosed_quote(grid[-1][0]))
 
@@ -422,10 +438,9 @@ def _read_delimited(
 
 
 def _unclosed_quote(line: int) -> str:
-    return (
-        f"line {line}: a quotation mark opens a cell that never closes, so the rest of the file "
-        "would be read as one cell; close the quotation mark or remove it"
-    )
+    return N_("line %(line)s: a quotation mark opens a cell that never closes, so the rest of "
+              "the file would be read as one cell; close the quotation mark or remove it",
+              line=line)
 
 
 def _ends_inside_quotes(text: str, start: int, delimiter: str) -> bool:
@@ -484,8 +499,9 @@ def _read_xlsx(path: Path, data: bytes, known_column: KnownColumn | None) -> Tab
             book = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
     except Exception as error:  # openpyxl raises many kinds for damaged files
         raise _unreadable(
-            path, f"the workbook is damaged or protected ({type(error).__name__}); open it in a "
-            "spreadsheet program and save it again as .xlsx"
+            path, N_("the workbook is damaged or protected (%(error)s); open it in a "
+                     "spreadsheet program and save it again as .xlsx",
+                     error=type(error).__name__)
         ) from None
 
     sheets = []
@@ -568,9 +584,9 @@ def _formula_notes(data: bytes, title: str, grid: Grid) -> list[RowProblem]:
                     if formula and (number, index) in empty:
                         notes.append(RowProblem(
                             number, get_column_letter(index + 1),
-                            "the cell holds a formula whose result was never saved, so it is "
-                            "read as empty; open the file in a spreadsheet program and save it "
-                            "again",
+                            N_("the cell holds a formula whose result was never saved, so it "
+                               "is read as empty; open the file in a spreadsheet program and "
+                               "save it again"),
                             "warning",
                         ))
         finally:
@@ -586,16 +602,14 @@ def _read_xls(path: Path, data: bytes, known_column: KnownColumn | None) -> Tabl
     except xlrd.XLRDError as error:
         message = str(error)
         if "encrypt" in message.lower():
-            why = "it is password-protected; remove the password and save it again"
+            why = N_("it is password-protected; remove the password and save it again")
         else:
-            why = (
-                "it is not a workbook that can be read (it may be password-protected or "
-                "damaged); open it in a spreadsheet program and save it as .xlsx"
-            )
+            why = N_("it is not a workbook that can be read (it may be password-protected or "
+                     "damaged); open it in a spreadsheet program and save it as .xlsx")
         raise _unreadable(path, why) from None
     except Exception:  # damaged legacy files fail deep inside xlrd in many ways
         raise _unreadable(
-            path, "the workbook is damaged; open it and save it again as .xlsx"
+            path, N_("the workbook is damaged; open it and save it again as .xlsx")
         ) from None
 
     notes: list[RowProblem] = []
@@ -669,7 +683,8 @@ def _xlrd_value(book: Any, cell: Any, row: int, column: int, sheet: str,
         text = xlrd.error_text_from_code.get(value, "an error")
         notes.append(RowProblem(
             row, f"{sheet}!{get_column_letter(column + 1)}",
-            f"the cell shows a spreadsheet error ({text}) and is read as empty", "warning",
+            N_("the cell shows a spreadsheet error (%(error)s) and is read as empty",
+               error=text), "warning",
         ))
         return None
     return value
@@ -685,7 +700,8 @@ def _clean_grid(grid: Grid) -> tuple[Grid, list[RowProblem]]:
             if isinstance(value, str) and value.strip() in SPREADSHEET_ERRORS:
                 notes.append(RowProblem(
                     number, get_column_letter(index + 1),
-                    f"the cell shows a spreadsheet error ({value.strip()}) and is read as empty",
+                    N_("the cell shows a spreadsheet error (%(error)s) and is read as empty",
+                       error=value.strip()),
                     "warning",
                 ))
                 value = None
@@ -733,7 +749,7 @@ def _choose_sheet(
         suggests = any(word in folded for word in _LIST_SHEET_WORDS)
         candidates.append(((not hidden, known if known >= 2 else 0, suggests, -index), title, grid))
     if not candidates:
-        raise _unreadable(path, "every sheet in the workbook is empty")
+        raise _unreadable(path, N_("every sheet in the workbook is empty"))
     _, title, grid = max(candidates, key=lambda candidate: candidate[0])
     return title, grid
 
@@ -746,7 +762,8 @@ def _read_json(path: Path, text: str, encoding: str) -> Table:
         document = json.loads(text)
     except json.JSONDecodeError as error:
         raise _unreadable(
-            path, f"it is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
+            path, N_("it is not valid JSON (line %(line)s, column %(column)s: %(problem)s)",
+                     line=error.lineno, column=error.colno, problem=error.msg)
         ) from None
     features = _features(document)
     if features is not None:
@@ -755,8 +772,8 @@ def _read_json(path: Path, text: str, encoding: str) -> Table:
     if objects is None:
         raise _unreadable(
             path,
-            "it holds no list of records; expected a GeoJSON FeatureCollection or a JSON "
-            "array of objects",
+            N_("it holds no list of records; expected a GeoJSON FeatureCollection or a JSON "
+               "array of objects"),
         )
     records = [(number, _flatten(item)) for number, item in enumerate(objects, start=1)]
     return _records_table(path, records, "json", encoding, [])
@@ -797,7 +814,7 @@ def _geojson_table(path: Path, document: Any, features: list[Any], encoding: str
     has_geometry = False
     for number, feature in enumerate(features, start=1):
         if not isinstance(feature, dict):
-            notes.append(RowProblem(number, None, "the feature is not a JSON object; skipped",
+            notes.append(RowProblem(number, None, N_("the feature is not a JSON object; skipped"),
                                     "warning"))
             continue
         properties = feature.get("properties") or {}
@@ -827,23 +844,25 @@ def _point_of(geometry: Any, number: int, notes: list[RowProblem]) -> tuple[floa
         coordinates = geometry.get("coordinates") or []
         if len(coordinates) >= 2 and all(isinstance(c, (int, float)) for c in coordinates[:2]):
             return float(coordinates[0]), float(coordinates[1])
-        notes.append(RowProblem(number, None, "the point has no usable coordinates", "warning"))
+        notes.append(RowProblem(number, None, N_("the point has no usable coordinates"),
+                                "warning"))
         return None
     import shapely.geometry  # only files with shapes need it
 
     try:
         shape = shapely.geometry.shape(geometry)
     except Exception:  # shapely rejects malformed geometries in many ways
-        notes.append(RowProblem(number, None, f"the {geometry['type']} geometry is malformed; "
-                                "the facility is read without a location", "warning"))
+        notes.append(RowProblem(number, None, N_("the %(shape)s geometry is malformed; the "
+                                                 "facility is read without a location",
+                                                 shape=geometry["type"]), "warning"))
         return None
     if shape.is_empty:
         return None
     point = shape.representative_point()
     notes.append(RowProblem(
         number, None,
-        f"the location is a {geometry['type']}; a point inside it is used as the facility's "
-        "position", "warning",
+        N_("the location is a %(shape)s; a point inside it is used as the facility's position",
+           shape=geometry["type"]), "warning",
     ))
     return point.x, point.y
 
@@ -863,8 +882,8 @@ def _projection(path: Path, document: Any) -> Callable[[float, float], tuple[flo
                                                   always_xy=True)
     except pyproj.exceptions.CRSError:
         raise _unreadable(
-            path, f"its coordinate system '{name}' is unknown; save it with longitude and "
-            "latitude in WGS 84 (EPSG:4326)"
+            path, N_("its coordinate system '%(name)s' is unknown; save it with longitude and "
+                     "latitude in WGS 84 (EPSG:4326)", name=name)
         ) from None
     return lambda x, y: transformer.transform(x, y)
 
@@ -900,7 +919,7 @@ def _records_table(path: Path, records: list[tuple[int, dict[str, Any]]], format
             continue
         rows.append(SourceRow(number, cells))
     if not columns:
-        raise _unreadable(path, "its records hold no values")
+        raise _unreadable(path, N_("its records hold no values"))
     return Table(columns=columns, rows=rows, format=format, encoding=encoding, delimiter=None,
                  header_row=0, source=path.name, notes=notes)
 
@@ -917,7 +936,7 @@ def _tabulate(
 ) -> tuple[list[str], list[SourceRow], int, list[RowProblem]]:
     filled = [(number, cells) for number, cells in grid if not _blank_row(cells)]
     if not filled:
-        raise _unreadable(path, "it has no rows with values")
+        raise _unreadable(path, N_("it has no rows with values"))
     header_index = _find_header(filled, known_column)
     header_row, header_cells = filled[header_index]
     body = filled[header_index + 1 :]
@@ -947,7 +966,8 @@ def _tabulate(
             continue
         folded = [_fold(_header_text(values[name])) for name in columns]
         if folded == header_folded and sum(bool(f) for f in folded) >= 2:
-            notes.append(RowProblem(number, None, "the row repeats the header; skipped", "warning"))
+            notes.append(RowProblem(number, None, N_("the row repeats the header; skipped"),
+                                    "warning"))
             continue
         rows.append(SourceRow(number, values))
 
@@ -957,7 +977,8 @@ def _tabulate(
             text = next(str(v) for v in last.values.values() if v is not None)
             notes.append(RowProblem(
                 last.number, None,
-                f"the row looks like a note or total below the table ('{_shorten(text)}'); skipped",
+                N_("the row looks like a note or total below the table ('%(text)s'); skipped",
+                   text=_shorten(text)),
                 "warning",
             ))
     notes.sort(key=lambda note: note.row or 0)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from monitor.core.clock import utcnow
 from monitor.core.errors import InputError, NotAllowed
+from monitor.core.messages import N_
 from monitor.db.models import Organisation, Role, User
 from monitor.services import audit
 
@@ -31,16 +32,17 @@ def hash_password(password: str) -> str:
 def check_password_strength(password: str) -> None:
     """:raises InputError: the password is too weak to protect confidential data."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InputError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
+        raise InputError(N_("The password must have at least %(count)d characters.",
+                            count=MIN_PASSWORD_LENGTH))
     if password.strip() != password or len(set(password)) < 4:
-        raise InputError("The password is too simple: use a long phrase or a password manager.")
+        raise InputError(N_("The password is too simple: use a long phrase or a password manager."))
 
 
 def get_or_create_organisation(session: Session, name: str) -> Organisation:
     """Return the organisation called *name*, creating it if needed."""
     name = " ".join(name.split())
     if not name:
-        raise InputError("The organisation needs a name.")
+        raise InputError(N_("The organisation needs a name."))
     found = session.scalar(select(Organisation).where(Organisation.name == name))
     if found is None:
         found = Organisation(name=name)
@@ -65,14 +67,15 @@ def create_user(
     """
     email = email.strip().lower()
     if not _EMAIL.match(email):
-        raise InputError(f"'{email}' is not an email address.")
+        raise InputError(N_("'%(email)s' is not an email address.", email=email))
     try:
         role = Role(role)
     except ValueError:
         roles = ", ".join(r.value for r in Role)
-        raise InputError(f"Unknown role '{role}'. Use one of: {roles}.") from None
+        raise InputError(N_("Unknown role '%(role)s'. Use one of: %(roles)s.", role=role,
+                              roles=roles)) from None
     if session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise InputError(f"An account for {email} already exists.")
+        raise InputError(N_("An account for %(email)s already exists.", email=email))
     check_password_strength(password)
     org = get_or_create_organisation(session, organisation)
     user = User(
@@ -105,7 +108,7 @@ def authenticate(session: Session, email: str, password: str, *, remote_addr: st
 
     :raises NotAllowed: wrong credentials, inactive account, or locked after too many failures.
     """
-    wrong = NotAllowed("The email or password is not right.")
+    wrong = NotAllowed(N_("The email or password is not right."))
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None or not user.is_active:
         audit.record(session, "user.login_failed", summary={"known": user is not None},
@@ -118,9 +121,8 @@ def authenticate(session: Session, email: str, password: str, *, remote_addr: st
     if locked_until is not None and locked_until > now:
         minutes = max(1, int((locked_until - now).total_seconds() // 60) + 1)
         audit.record(session, "user.login_locked", obj=user, remote_addr=remote_addr)
-        raise NotAllowed(
-            f"This account is locked after too many wrong passwords. Try again in {minutes} minutes."
-        )
+        raise NotAllowed(N_("This account is locked after too many wrong passwords. Try again in "
+                            "%(minutes)d minutes.", minutes=minutes))
     try:
         _HASHER.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):

@@ -11,6 +11,7 @@ from monitor.checklists.schema import Checklist
 from monitor.compliance.check import check_rules
 from monitor.compliance.standards import Catalogue, load_catalogue
 from monitor.core.errors import ChecklistError, Problem, RecordNotFound
+from monitor.core.messages import N_
 
 
 @dataclass
@@ -31,14 +32,14 @@ class ChecklistCatalog:
         if version is None:
             versions = [v for (cid, v) in self.checklists if cid == checklist_id]
             if not versions:
-                raise RecordNotFound(f"There is no checklist '{checklist_id}'.")
+                raise RecordNotFound(N_("There is no checklist '%(id)s'.", id=checklist_id))
             version = max(versions)
         found = self.checklists.get((checklist_id, version))
         if found is None:
-            raise RecordNotFound(
-                f"Checklist '{checklist_id}' version {version} is not installed; old visits need "
-                "the version they were answered with (keep its files in the checklists folder)."
-            )
+            raise RecordNotFound(N_(
+                "Checklist '%(id)s' version %(version)s is not installed; old visits need the "
+                "version they were answered with (keep its files in the checklists folder).",
+                id=checklist_id, version=version))
         return found
 
     def latest(self) -> list[Checklist]:

@@ -55,6 +55,7 @@ from sqlalchemy.types import NullType
 from monitor.checklists.schema import Checklist, Question, QuestionType
 from monitor.core.crypto import Vault
 from monitor.core.errors import InputError
+from monitor.core.messages import N_
 from monitor.core.settings import Settings
 from monitor.db.models import (
     Answer,
@@ -379,8 +380,9 @@ def visit_layout(session: Session, catalog: ChecklistCatalog, settings: Settings
         used.setdefault(cid, set()).add(version)
     if checklist_id and checklist_id not in used:
         if not any(c.id == checklist_id for c in catalog):
-            raise InputError(f"There is no checklist '{checklist_id}'; the installed ones are "
-                             f"{', '.join(sorted({c.id for c in catalog})) or 'none'}.")
+            raise InputError(N_("There is no checklist '%(id)s'; the installed ones are "
+                                "%(installed)s.", id=checklist_id,
+                                installed=", ".join(sorted({c.id for c in catalog})) or "—"))
         used[checklist_id] = set()
     prefix = len(used) > 1
     layout = VisitLayout(meta=VISIT_COLUMNS if public else VISIT_COLUMNS + VISIT_INTERNAL_COLUMNS,
@@ -807,8 +809,9 @@ def _spreadsheet_limit(rows: Iterable[Sequence[Any]], fmt: str) -> Iterator[Sequ
         return
     for count, row in enumerate(rows, start=1):
         if count > XLSX_MAX_ROWS:
-            raise InputError(f"The export has more than {XLSX_MAX_ROWS:,} rows, more than a "
-                             "spreadsheet sheet holds; export it as CSV instead.")
+            raise InputError(N_("The export has more than %(limit)s rows, more than a "
+                                "spreadsheet sheet holds; export it as CSV instead.",
+                                limit=f"{XLSX_MAX_ROWS:,}"))
         yield row
 
 
@@ -851,13 +854,19 @@ class ExportRequest:
     def check(self) -> None:
         """:raises InputError: the kind, format or shape is unknown, or they do not go together."""
         if self.kind not in FORMATS:
-            raise InputError(f"Unknown export '{self.kind}'; choose one of {', '.join(FORMATS)}.")
+            raise InputError(N_("Unknown export '%(kind)s'; choose one of %(kinds)s.",
+                                kind=self.kind, kinds=", ".join(FORMATS)))
         if self.fmt not in FORMATS[self.kind]:
-            raise InputError(f"{self.kind} can be exported as {', '.join(FORMATS[self.kind])}, "
-                             f"not {self.fmt}" + (" (GeoJSON is for facilities only)."
-                                                  if self.fmt == "geojson" else "."))
+            values = {"kind": self.kind, "formats": ", ".join(FORMATS[self.kind]),
+                      "format": self.fmt}
+            raise InputError(N_("%(kind)s can be exported as %(formats)s, not %(format)s "
+                                "(GeoJSON is for facilities only).", **values)
+                             if self.fmt == "geojson" else
+                             N_("%(kind)s can be exported as %(formats)s, not %(format)s.",
+                                **values))
         if self.shape not in SHAPES:
-            raise InputError(f"Unknown shape '{self.shape}'; choose wide or long.")
+            raise InputError(N_("Unknown shape '%(shape)s'; choose wide or long.",
+                                shape=self.shape))
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from monitor.core.errors import InputError, RecordNotFound
+from monitor.core.messages import N_, sentences
 from monitor.core.text import clean, fold
 from monitor.db.models import (
     Facility,
@@ -69,25 +70,27 @@ class FacilityData:
         """Return field name → sentence for every value that cannot be stored."""
         found: dict[str, str] = {}
         if not clean(self.name):
-            found["name"] = "The facility needs a name."
+            found["name"] = N_("The facility needs a name.")
         if not is_country(self.country):
-            found["country"] = f"'{self.country}' is not an ISO 3166-1 alpha-3 country code."
+            found["country"] = N_("'%(code)s' is not an ISO 3166-1 alpha-3 country code.",
+                                  code=self.country)
         if self.type not in {t.value for t in FacilityType}:
-            found["type"] = f"'{self.type}' is not a facility type."
+            found["type"] = N_("'%(value)s' is not a facility type.", value=self.type)
         if self.status not in {s.value for s in FacilityStatus}:
-            found["status"] = f"'{self.status}' is not a facility status."
+            found["status"] = N_("'%(value)s' is not a facility status.", value=self.status)
         if self.operator_kind not in {k.value for k in OperatorKind}:
-            found["operator_kind"] = f"'{self.operator_kind}' is not an operator kind."
+            found["operator_kind"] = N_("'%(value)s' is not an operator kind.",
+                                        value=self.operator_kind)
         if (self.latitude is None) != (self.longitude is None):
             found["latitude" if self.latitude is None else "longitude"] = (
-                "Give both latitude and longitude, or neither."
+                N_("Give both latitude and longitude, or neither.")
             )
         if self.latitude is not None and not -90 <= self.latitude <= 90:
-            found["latitude"] = "Latitude must be between -90 and 90."
+            found["latitude"] = N_("Latitude must be between -90 and 90.")
         if self.longitude is not None and not -180 <= self.longitude <= 180:
-            found["longitude"] = "Longitude must be between -180 and 180."
+            found["longitude"] = N_("Longitude must be between -180 and 180.")
         if self.capacity is not None and self.capacity < 0:
-            found["capacity"] = "Capacity cannot be negative."
+            found["capacity"] = N_("Capacity cannot be negative.")
         return found
 
 
@@ -170,7 +173,7 @@ def update_facility(session: Session, facility: Facility, data: FacilityData, *,
 def _raise_problems(data: FacilityData) -> None:
     problems = data.problems()
     if problems:
-        raise InputError(" ".join(problems.values()))
+        raise InputError(sentences(problems.values()))
 
 
 def data_of(facility: Facility) -> FacilityData:
@@ -197,12 +200,13 @@ def get_facility(session: Session, public_or_db_id: str | int, *, follow_merges:
             select(Facility).where(Facility.public_id == str(public_or_db_id).upper())
         )
     if facility is None:
-        raise RecordNotFound(f"There is no facility {public_or_db_id}.")
+        raise RecordNotFound(N_("There is no facility %(id)s.", id=public_or_db_id))
     seen = {facility.id}
     while follow_merges and facility.merged_into_id is not None:
         facility = session.get(Facility, facility.merged_into_id)
         if facility is None or facility.id in seen:  # a broken chain must not loop forever
-            raise RecordNotFound(f"Facility {public_or_db_id} was merged into a missing record.")
+            raise RecordNotFound(N_("Facility %(id)s was merged into a missing record.",
+                                    id=public_or_db_id))
         seen.add(facility.id)
     return facility
 
@@ -256,9 +260,10 @@ def merge_facilities(session: Session, duplicate: Facility, keep: Facility, *,
     :raises InputError: the two are the same record, or *keep* is itself merged.
     """
     if duplicate.id == keep.id:
-        raise InputError("A facility cannot be merged into itself.")
+        raise InputError(N_("A facility cannot be merged into itself."))
     if keep.merged_into_id is not None:
-        raise InputError(f"{keep.public_id} was itself merged; merge into the record it points to.")
+        raise InputError(N_("%(id)s was itself merged; merge into the record it points to.",
+                            id=keep.public_id))
     moved_visits = 0
     for visit in session.scalars(select(Visit).where(Visit.facility_id == duplicate.id)):
         visit.facility_id = keep.id

@@ -22,6 +22,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from monitor.core.messages import N_
 from monitor.core.text import fold
 from monitor.db.models import Facility, FacilitySource, User
 from monitor.imports.facilities import FacilityRecord, ImportResult, RowProblem, clean_rows, read_facility_table
@@ -59,8 +60,11 @@ class ImportPlan:
         return sum(1 for r in self.rows if r.action is action)
 
     def summary(self) -> str:
-        return (f"created {self.count(Action.CREATE)}, updated {self.count(Action.UPDATE)}, "
-                f"unchanged {self.count(Action.UNCHANGED)}, rejected {self.count(Action.REJECT)}")
+        """"created 3, updated 1, unchanged 0, rejected 2" (a translatable message)."""
+        return N_("created %(created)d, updated %(updated)d, unchanged %(unchanged)d, "
+                  "rejected %(rejected)d", created=self.count(Action.CREATE),
+                  updated=self.count(Action.UPDATE), unchanged=self.count(Action.UNCHANGED),
+                  rejected=self.count(Action.REJECT))
 
 
 def read_and_clean(path: Path, *, default_country: str | None = None) -> ImportResult:
@@ -109,8 +113,9 @@ def plan_import(session: Session, result: ImportResult, *, source: str) -> Impor
     for record in result.records:
         if not record.country:
             plan.rows.append(PlannedRow(record.row, Action.REJECT, record))
-            plan.problems.append(RowProblem(record.row, None, "no country: add a country column "
-                                            "or give --country for a single-country list.", "error"))
+            plan.problems.append(RowProblem(record.row, None, N_(
+                "no country: add a country column or give --country for a single-country "
+                "list."), "error"))
             continue
         facility = _match(record, by_public, by_external, by_name)
         if facility is None:

@@ -19,6 +19,7 @@ from monitor.compliance.types import VisitEvaluation
 from monitor.core.clock import utcnow
 from monitor.core.crypto import Vault
 from monitor.core.errors import InputError
+from monitor.core.messages import N_
 from monitor.db.models import (
     AreaScore,
     Finding,
@@ -36,7 +37,6 @@ from monitor.services.catalog import ChecklistCatalog
 
 logger = logging.getLogger(__name__)
 ENGINE_VERSION = "1"
-LANGUAGES = ("en", "es")
 
 #: Indicators with a column of their own in ``visit_summaries``; others stay in its JSON.
 _INT_COLUMNS = ("population", "capacity", "children", "unaccompanied_children", "women",
@@ -50,12 +50,17 @@ class IncompleteVisit(InputError):
     def __init__(self, missing: list[str], invalid: dict[str, str]) -> None:
         self.missing = missing
         self.invalid = invalid
-        parts = []
-        if missing:
-            parts.append(f"{len(missing)} required question(s) unanswered")
-        if invalid:
-            parts.append(f"{len(invalid)} answer(s) not possible")
-        super().__init__("The visit cannot be submitted yet: " + " and ".join(parts) + ".")
+        counts = {"missing": len(missing), "invalid": len(invalid)}
+        if missing and invalid:
+            message = N_("The visit cannot be submitted yet: %(missing)d required question(s) "
+                         "unanswered and %(invalid)d answer(s) not possible.", **counts)
+        elif missing:
+            message = N_("The visit cannot be submitted yet: %(missing)d required question(s) "
+                         "unanswered.", missing=counts["missing"])
+        else:
+            message = N_("The visit cannot be submitted yet: %(invalid)d answer(s) not "
+                         "possible.", invalid=counts["invalid"])
+        super().__init__(message)
 
 
 def evaluate_visit(visit: Visit, catalog: ChecklistCatalog, vault: Vault) -> VisitEvaluation:
@@ -95,13 +100,14 @@ def store_evaluation(session: Session, visit: Visit, evaluation: VisitEvaluation
     for table in (Finding, RedFlagRecord, AreaScore):
         session.execute(delete(table).where(table.visit_id == visit.id))
     standards = catalog.standards
+    languages = standards.languages  # stored in every language the catalogue is written in
     # Bulk Core inserts: a visit has a hundred findings or more, and they are written again on
     # every recompute.
     finding_rows = [{
         "visit_id": visit.id, "standard_id": f.standard_id, "area_id": f.area_id,
         "status": FindingStatus(f.status.value), "severity": Severity(f.severity.value),
         "evidence": [_evidence(e, sensitive) for e in f.evidence],
-        "text": {lang: f.text(standards, lang) for lang in LANGUAGES},
+        "text": {lang: f.text(standards, lang) for lang in languages},
     } for f in evaluation.findings]
     flag_rows = [{
         "visit_id": visit.id, "code": flag.code, "severity": Severity(flag.severity.value),
@@ -111,7 +117,7 @@ def store_evaluation(session: Session, visit: Visit, evaluation: VisitEvaluation
         "visit_id": visit.id, "area_id": area.area_id, "score": area.score,
         "assessed_share": area.assessed_share or 0.0, "standards_assessed": area.standards_assessed,
         "standards_total": area.standards_total, "rating": area.rating,
-        "rating_rule": {lang: area.rating_rule_in(lang) for lang in LANGUAGES},
+        "rating_rule": {lang: area.rating_rule_in(lang) for lang in languages},
     } for area in evaluation.areas]
     for model, rows in ((Finding, finding_rows), (RedFlagRecord, flag_rows), (AreaScore, area_rows)):
         if rows:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from monitor.core.crypto import Vault
 from monitor.core.errors import InputError, RecordNotFound
+from monitor.core.messages import N_, sentences
 from monitor.db.models import Interview, InterviewKind, User, Visit
 from monitor.db.models.interview import Urgency
 from monitor.services import audit, permissions
@@ -65,9 +66,10 @@ def normalise_code(code: str) -> str:
 def code_problem(code: str) -> str | None:
     """Say what is wrong with an interview code, or return ``None`` when it can be used."""
     if not CODE_PATTERN.match(normalise_code(code)):
-        return (f"'{code}' cannot be an interview code. Use one to three letters and a number, "
-                "such as I-07 or G-2, or leave it empty to get one generated. Never write a "
-                "name, initials or a room number: codes are how people stay anonymous.")
+        return N_("'%(code)s' cannot be an interview code. Use one to three letters and a "
+                  "number, such as I-07 or G-2, or leave it empty to get one generated. Never "
+                  "write a name, initials or a room number: codes are how people stay "
+                  "anonymous.", code=code)
     return None
 
 
@@ -101,7 +103,8 @@ def get_interview(session: Session, visit: Visit, interview_id: int, *, by: User
     permissions.require(by, action, visit)
     interview = session.get(Interview, interview_id)
     if interview is None or interview.visit_id != visit.id:
-        raise RecordNotFound(f"Visit {visit.id} has no interview {interview_id}.")
+        raise RecordNotFound(N_("Visit %(visit)s has no interview %(id)s.", visit=visit.id,
+                                 id=interview_id))
     return interview
 
 
@@ -181,7 +184,8 @@ def _kind(value: str) -> InterviewKind:
         return InterviewKind(value)
     except ValueError:
         kinds = ", ".join(k.value for k in InterviewKind)
-        raise InputError(f"Unknown kind of interview '{value}'. Use one of: {kinds}.") from None
+        raise InputError(N_("Unknown kind of interview '%(kind)s'. Use one of: %(kinds)s.",
+                            kind=value, kinds=kinds)) from None
 
 
 def _clean_notes(notes: str | None) -> str | None:
@@ -199,25 +203,27 @@ def _check(session: Session, visit: Visit, data: InterviewData, code: str,
         taken = session.scalar(select(Interview.id).where(Interview.visit_id == visit.id,
                                                           Interview.code == code))
         if taken is not None and taken != interview_id:
-            problems.append(f"Code {code} is already used in this visit: choose another, or "
-                            "leave the code empty to get the next free one.")
+            problems.append(N_("Code %(code)s is already used in this visit: choose another, "
+                               "or leave the code empty to get the next free one.", code=code))
     notes = _clean_notes(data.notes)
     if notes and not data.consent_interview:
-        problems.append("Notes can only be kept when the person consented to be interviewed. "
-                        "Tick 'consents to be interviewed' or remove the notes.")
+        problems.append(N_("Notes can only be kept when the person consented to be "
+                           "interviewed. Tick 'consents to be interviewed' or remove the notes."))
     if notes and len(notes) > MAX_NOTES:
-        problems.append(f"The notes are too long ({len(notes)} characters; at most {MAX_NOTES}).")
+        problems.append(N_("The notes are too long (%(length)d characters; at most %(limit)d).",
+                           length=len(notes), limit=MAX_NOTES))
     try:
         urgency = Urgency(data.urgency or Urgency.NONE.value)
     except ValueError:
         urgencies = ", ".join(u.value for u in Urgency)
-        problems.append(f"Unknown urgency '{data.urgency}'. Use one of: {urgencies}.")
+        problems.append(N_("Unknown urgency '%(urgency)s'. Use one of: %(urgencies)s.",
+                           urgency=data.urgency, urgencies=urgencies))
     else:
         if data.follow_up and urgency is Urgency.NONE:
-            problems.append("A follow-up or referral needs an urgency: choose low, medium, high "
-                            "or urgent.")
+            problems.append(N_("A follow-up or referral needs an urgency: choose low, medium, "
+                               "high or urgent."))
     if problems:
-        raise InputError(" ".join(problems))
+        raise InputError(sentences(problems))
 
 
 def _apply(interview: Interview, data: InterviewData, vault: Vault,

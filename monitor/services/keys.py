@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.core.crypto import Vault, add_key, read_key_file
 from monitor.core.errors import ConfigError
+from monitor.core.messages import N_
 from monitor.db.models import Answer, Interview, Visit
 from monitor.services import audit
 
@@ -67,8 +68,9 @@ def add_new_key(key_file: Path) -> str:
     try:
         return add_key(key_file)
     except OSError as error:
-        raise ConfigError(f"cannot write the key file {key_file}: {error.strerror}. Check the "
-                          "folder exists and this account may write to it.") from error
+        raise ConfigError(N_("cannot write the key file %(file)s: %(reason)s. Check the folder "
+                             "exists and this account may write to it.", file=key_file,
+                             reason=error.strerror)) from error
 
 
 def keys_in_use(explicit: Sequence[str], key_file: Path | None) -> list[str]:
@@ -100,7 +102,7 @@ def rotate_sealed(sessions: sessionmaker[Session], keys: Sequence[str], *,
         failing batch is written; earlier batches stay rotated, which is harmless).
     """
     if not keys:
-        raise ConfigError("no data encryption key to rotate to: run `monitor keys generate`.")
+        raise ConfigError(N_("no data encryption key to rotate to: run `monitor keys generate`."))
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     vault = Vault(keys)
@@ -127,10 +129,10 @@ def rotate_sealed(sessions: sessionmaker[Session], keys: Sequence[str], *,
                     try:
                         changes.append({"b_id": row_id, "b_old": token, "b_new": vault.rotate(token)})
                     except InvalidToken:
-                        raise ConfigError(
-                            f"{name} of row {row_id} cannot be opened with any configured key; "
-                            "was a key removed from the key file? Put it back and run again."
-                        ) from None
+                        raise ConfigError(N_(
+                            "%(column)s of row %(row)s cannot be opened with any configured key; "
+                            "was a key removed from the key file? Put it back and run again.",
+                            column=name, row=row_id)) from None
                 written = _write_batch(session, table, pk, column, changes)
                 result.rotated[name] += written
                 result.skipped[name] += len(changes) - written

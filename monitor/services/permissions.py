@@ -37,6 +37,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from monitor.core.errors import NotAllowed
+from monitor.core.messages import N_
 from monitor.db.models import Role, User, Visit
 
 
@@ -101,11 +102,11 @@ def require(user: User | None, action: str, visit: Visit | None = None) -> None:
     if can(user, action, visit):
         return
     if user is None:
-        raise NotAllowed("Please sign in first.")
+        raise NotAllowed(N_("Please sign in first."))
     scope = MATRIX.get(action, {}).get(user.role)
     if scope is Scope.ORG_NOT_AUTHOR and visit is not None and visit.created_by_id == user.id:
-        raise NotAllowed("Another coordinator must do this: the author of a visit cannot review "
-                         "or publish it (four-eyes rule).")
+        raise NotAllowed(N_("Another coordinator must do this: the author of a visit cannot "
+                            "review or publish it (four-eyes rule)."))
     if scope is Scope.TEAM:
-        raise NotAllowed("Only members of the visit team (or a coordinator) can do this.")
-    raise NotAllowed("Your account may not do this.")
+        raise NotAllowed(N_("Only members of the visit team (or a coordinator) can do this."))
+    raise NotAllowed(N_("Your account may not do this."))

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from monitor.core.clock import today, utcnow
 from monitor.core.errors import InputError, InvalidState, RecordNotFound
+from monitor.core.messages import N_
 from monitor.db.models import Recommendation, RecommendationStatus, RecommendationUpdate, User, Visit
 from monitor.db.models.recommendation import CLOSED_STATUSES, Priority
 from monitor.services import audit, permissions
@@ -87,7 +88,8 @@ def discard(session: Session, rec: Recommendation, *, by: User) -> None:
     """Drop a suggestion the team does not want to make."""
     _require(session, rec, by)
     if rec.status is not RecommendationStatus.SUGGESTED:
-        raise InvalidState("Only a suggestion can be discarded; record a status change instead.")
+        raise InvalidState(N_("Only a suggestion can be discarded; record a status change "
+                              "instead."))
     session.delete(rec)
     session.flush()
     audit.record(session, "recommendation.discard", by=by, object_type="recommendations", object_id=rec.id)
@@ -104,12 +106,12 @@ def record_follow_up(session: Session, rec: Recommendation, *, status: str, by: 
     try:
         new_status = RecommendationStatus(status)
     except ValueError:
-        raise InputError(f"Unknown recommendation status '{status}'.") from None
+        raise InputError(N_("Unknown recommendation status '%(status)s'.", status=status)) from None
     if new_status is RecommendationStatus.SUGGESTED:
-        raise InputError("A recommendation cannot go back to being a suggestion.")
+        raise InputError(N_("A recommendation cannot go back to being a suggestion."))
     on = on or today()
     if on > today():
-        raise InputError("The date of a follow-up cannot be in the future.")
+        raise InputError(N_("The date of a follow-up cannot be in the future."))
     update = RecommendationUpdate(status=new_status, note=note.strip() or None,
                                   authority_response=authority_response.strip() or None,
                                   recorded_on=on, visit_id=visit.id if visit else None,
@@ -153,11 +155,11 @@ def is_overdue(rec: Recommendation, on: date | None = None) -> bool:
 def _apply(rec: Recommendation, draft: Draft) -> None:
     text = (draft.text or "").strip()
     if not text:
-        raise InputError("A recommendation needs a text.")
+        raise InputError(N_("A recommendation needs a text."))
     try:
         rec.priority = Priority(draft.priority)
     except ValueError:
-        raise InputError(f"Unknown priority '{draft.priority}'.") from None
+        raise InputError(N_("Unknown priority '%(priority)s'.", priority=draft.priority)) from None
     rec.text = text
     rec.standards = list(draft.standards)
     rec.area_id = draft.area_id
@@ -167,6 +169,6 @@ def _apply(rec: Recommendation, draft: Draft) -> None:
 
 def _require(session: Session, rec: Recommendation | None, by: User, visit: Visit | None = None) -> None:
     if rec is None:
-        raise RecordNotFound("There is no such recommendation.")
+        raise RecordNotFound(N_("There is no such recommendation."))
     origin = session.get(Visit, rec.visit_id)
     permissions.require(by, "recommendation.edit", visit or origin)

@@ -38,6 +38,7 @@ from monitor.compliance.standards import Catalogue, Standard
 from monitor.core import paths
 from monitor.core.clock import today
 from monitor.core.errors import ChecklistError, InputError, Problem, RecordNotFound
+from monitor.core.messages import N_
 from monitor.core.settings import Settings
 from monitor.db.models import (
     Answer,
@@ -64,7 +65,6 @@ from monitor.services.results import trend_of
 
 logger = logging.getLogger(__name__)
 
-LANGUAGES = ("en", "es")
 THEMES_FILE = paths.TEMPLATES / "reports" / "themes.yaml"
 #: Visits whose findings are stored (drafts and returned visits have none).
 REPORTED_STATES = (VisitState.SUBMITTED, VisitState.REVIEWED, VisitState.PUBLISHED)
@@ -92,8 +92,9 @@ class Period:
 
     def __post_init__(self) -> None:
         if self.start and self.end and self.start > self.end:
-            raise InputError(f"The period starts ({self.start.isoformat()}) after it ends "
-                             f"({self.end.isoformat()}); give --from before --to.")
+            raise InputError(N_("The period starts (%(start)s) after it ends (%(end)s); give "
+                                "--from before --to.", start=self.start.isoformat(),
+                                end=self.end.isoformat()))
 
     def clauses(self) -> list[Any]:
         """SQL conditions on :attr:`Visit.start_date`."""
@@ -402,12 +403,13 @@ def visit_report(session: Session, visit: Visit, *, settings: Settings, catalog:
     :raises RecordNotFound: the visit has no stored results, or (public) is not public.
     """
     started = time.perf_counter()
-    language = check_language(language)
+    language = check_language(language, catalog.standards.languages)
     if public and not is_public_visit(session, visit.id, settings):
-        raise RecordNotFound(f"Visit {visit.id} is not published, so it has no public report.")
+        raise RecordNotFound(N_("Visit %(id)s is not published, so it has no public report.",
+                                id=visit.id))
     if visit.state not in REPORTED_STATES:
-        raise RecordNotFound(f"Visit {visit.id} has not been submitted, so it has no results "
-                             "to report yet.")
+        raise RecordNotFound(N_("Visit %(id)s has not been submitted, so it has no results to "
+                                "report yet.", id=visit.id))
     reader = _Reader(session, settings, catalog, language, public)
     facility = reader.facility_info(visit.facility)
     info = reader.visit_infos([visit])[visit.id]
@@ -441,7 +443,7 @@ def facility_report(session: Session, facility: Facility, *, settings: Settings,
     :raises RecordNotFound: the facility has no visit to report in the period.
     """
     started = time.perf_counter()
-    language = check_language(language)
+    language = check_language(language, catalog.standards.languages)
     period = period or Period()
     reader = _Reader(session, settings, catalog, language, public, organisation_id)
     visits = list(session.scalars(
@@ -449,10 +451,8 @@ def facility_report(session: Session, facility: Facility, *, settings: Settings,
                             *period.clauses())
         .options(selectinload(Visit.summary)).order_by(Visit.start_date, Visit.id)))
     if not visits:
-        which = "published " if public else "submitted "
-        raise RecordNotFound(f"Facility {facility.public_id} has no {which}visit"
-                             f"{' in this period' if period.start or period.end else ''}, "
-                             "so there is nothing to report.")
+        raise RecordNotFound(_no_visit_to_report(facility.public_id, public,
+                                                 bool(period.start or period.end)))
     latest = visits[-1]
     previous = visits[-2] if len(visits) > 1 else None
     infos = reader.visit_infos(visits)
@@ -493,18 +493,19 @@ def thematic_report(session: Session, theme_id: str, *, country: str, period: Pe
     :raises RecordNotFound: no visit of the country in the period.
     """
     started = time.perf_counter()
-    language = check_language(language)
+    language = check_language(language, catalog.standards.languages)
     themes = themes if themes is not None else load_themes(catalog)
     theme = themes.get(theme_id)
     if theme is None:
-        raise InputError(f"There is no theme '{theme_id}'; choose one of "
-                         f"{', '.join(sorted(themes))} (themes are defined in "
-                         "templates/reports/themes.yaml).")
+        raise InputError(N_("There is no theme '%(theme)s'; choose one of %(themes)s (themes "
+                            "are defined in templates/reports/themes.yaml).", theme=theme_id,
+                            themes=", ".join(sorted(themes))))
     country = (country or "").strip().upper()
     if not is_country(country):
-        raise InputError(f"'{country}' is not an ISO 3166-1 alpha-3 country code (e.g. MEX, ESP).")
+        raise InputError(N_("'%(code)s' is not an ISO 3166-1 alpha-3 country code (e.g. MEX, "
+                            "ESP).", code=country))
     if period.start is None or period.end is None:
-        raise InputError("A thematic report needs a period: give both --from and --to.")
+        raise InputError(N_("A thematic report needs a period: give both --from and --to."))
     reader = _Reader(session, settings, catalog, language, public, organisation_id)
     visits = list(session.scalars(
         select(Visit).join(Facility, Visit.facility_id == Facility.id)
@@ -513,9 +514,13 @@ def thematic_report(session: Session, theme_id: str, *, country: str, period: Pe
                  selectinload(Visit.facility).selectinload(Facility.aliases))
         .order_by(Facility.name, Visit.start_date, Visit.id)))
     if not visits:
-        which = "published " if public else "submitted "
-        raise RecordNotFound(f"No {which}visit to a facility in {country_name(country)} started "
-                             f"between {period.start.isoformat()} and {period.end.isoformat()}.")
+        values = {"country": localised_country(country, language),
+                  "start": period.start.isoformat(), "end": period.end.isoformat()}
+        raise RecordNotFound(
+            N_("No published visit to a facility in %(country)s started between %(start)s and "
+               "%(end)s.", **values) if public else
+            N_("No submitted visit to a facility in %(country)s started between %(start)s and "
+               "%(end)s.", **values))
     infos = reader.visit_infos(visits)
     by_facility: dict[int, list[Visit]] = defaultdict(list)
     for visit in visits:
@@ -597,8 +602,8 @@ def reportable_facilities(session: Session, *, settings: Settings, public: bool 
     if country:
         country = country.strip().upper()
         if not is_country(country):
-            raise InputError(f"'{country}' is not an ISO 3166-1 alpha-3 country code "
-                             "(e.g. MEX, ESP).")
+            raise InputError(N_("'%(code)s' is not an ISO 3166-1 alpha-3 country code (e.g. "
+                                "MEX, ESP).", code=country))
         query = query.where(Facility.country == country)
     return list(session.scalars(query.order_by(Facility.country, Facility.name, Facility.id)))
 
@@ -625,10 +630,30 @@ def record_generation(session: Session, report: VisitReport | FacilityReport | T
                  object_id=object_id, summary=summary)
 
 
-def check_language(language: str) -> str:
-    """:raises InputError: reports are not written in *language*."""
-    if language not in LANGUAGES:
-        raise InputError(f"Reports are written in {' or '.join(LANGUAGES)}, not '{language}'.")
+def _no_visit_to_report(facility: str, public: bool, in_period: bool) -> str:
+    """Why a facility report cannot be made: one whole sentence for each case."""
+    if public and in_period:
+        return N_("Facility %(id)s has no published visit in this period, so there is nothing "
+                  "to report.", id=facility)
+    if public:
+        return N_("Facility %(id)s has no published visit, so there is nothing to report.",
+                  id=facility)
+    if in_period:
+        return N_("Facility %(id)s has no submitted visit in this period, so there is nothing "
+                  "to report.", id=facility)
+    return N_("Facility %(id)s has no submitted visit, so there is nothing to report.",
+              id=facility)
+
+
+def check_language(language: str, languages: Sequence[str]) -> str:
+    """Return *language* if reports can be written in it: one of *languages*, those the
+    standards catalogue is written in (``catalog.standards.languages``).
+
+    :raises InputError: reports are not written in *language*.
+    """
+    if language not in languages:
+        raise InputError(N_("Reports are written in %(languages)s, not '%(language)s'.",
+                            languages=", ".join(languages), language=language))
     return language
 
 
@@ -713,9 +738,10 @@ def _read_theme(path: Path, entry: Any, index: int, standards: Catalogue, flags:
 
     def text(key: str) -> LocalText:
         value = entry.get(key)
-        if not isinstance(value, Mapping) or not all(value.get(lang) for lang in LANGUAGES):
-            fail(key, f"'{key}' must give a text in each of {', '.join(LANGUAGES)}.",
-                 f"Write '{key}: {{en: ..., es: ...}}'.")
+        languages = standards.languages
+        if not isinstance(value, Mapping) or not all(value.get(lang) for lang in languages):
+            fail(key, f"'{key}' must give a text in each of {', '.join(languages)}.",
+                 f"Write '{key}: {{{', '.join(f'{code}: ...' for code in languages)}}}'.")
             return LocalText.of("")
         return LocalText.of({k: str(v) for k, v in value.items()})
 

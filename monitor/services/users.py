@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from monitor.core.errors import InputError, InvalidState, RecordNotFound
+from monitor.core.messages import N_
 from monitor.db.models import Organisation, Role, User
 from monitor.services import accounts, audit, permissions
 
@@ -69,7 +70,7 @@ def get_user(session: Session, user_id_or_email: int | str) -> User:
     else:
         user = session.scalar(select(User).where(User.email == str(user_id_or_email).strip().lower()))
     if user is None:
-        raise RecordNotFound(f"There is no account {user_id_or_email}.")
+        raise RecordNotFound(N_("There is no account %(account)s.", account=user_id_or_email))
     return user
 
 
@@ -101,8 +102,8 @@ def set_role(session: Session, user: User, role: str, *, by: User | None) -> boo
         return False
     if user.role is Role.ADMIN:
         if by is not None and by.id == user.id:
-            raise InvalidState("You cannot remove your own administrator role; ask another "
-                               "administrator to do it.")
+            raise InvalidState(N_("You cannot remove your own administrator role; ask another "
+                                  "administrator to do it."))
         _keep_one_admin(session, user)
     before = user.role
     user.role = new
@@ -126,7 +127,7 @@ def set_active(session: Session, user: User, active: bool, *, by: User | None) -
         return False
     if not active:
         if by is not None and by.id == user.id:
-            raise InvalidState("You cannot deactivate your own account.")
+            raise InvalidState(N_("You cannot deactivate your own account."))
         if user.role is Role.ADMIN:
             _keep_one_admin(session, user)
     user.is_active = active
@@ -164,12 +165,13 @@ def _role(value: str | Role) -> Role:
         return Role(value)
     except ValueError:
         roles = ", ".join(r.value for r in Role)
-        raise InputError(f"Unknown role '{value}'. Use one of: {roles}.") from None
+        raise InputError(N_("Unknown role '%(role)s'. Use one of: %(roles)s.", role=value,
+                            roles=roles)) from None
 
 
 def _keep_one_admin(session: Session, leaving: User) -> None:
     others = session.scalar(select(func.count(User.id)).where(
         User.role == Role.ADMIN, User.is_active.is_(True), User.id != leaving.id)) or 0
     if others == 0:
-        raise InvalidState(f"{leaving.email} is the last active administrator; make someone "
-                           "else an administrator first.")
+        raise InvalidState(N_("%(email)s is the last active administrator; make someone else "
+                              "an administrator first.", email=leaving.email))

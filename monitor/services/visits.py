@@ -22,7 +22,8 @@ from monitor.checklists.expr import is_empty
 from monitor.checklists.schema import Checklist
 from monitor.core.clock import utcnow
 from monitor.core.crypto import Vault
-from monitor.core.errors import ConflictError, InputError, InvalidState, RecordNotFound
+from monitor.core.errors import ConflictError, InputError, InvalidState, RecordNotFound, message_of
+from monitor.core.messages import N_
 from monitor.db.models import Answer, Facility, User, Visit, VisitMember, VisitScope, VisitState
 from monitor.services import audit, permissions
 
@@ -40,17 +41,17 @@ def create_visit(session: Session, *, facility: Facility, by: User, checklist: C
     permissions.require(by, "visit.create")
     end_date = end_date or start_date
     if end_date < start_date:
-        raise InputError("The visit cannot end before it starts.")
+        raise InputError(N_("The visit cannot end before it starts."))
     try:
         scope_value = VisitScope(scope)
     except ValueError:
-        raise InputError(f"Unknown visit scope '{scope}'.") from None
+        raise InputError(N_("Unknown visit scope '%(scope)s'.", scope=scope)) from None
     chosen = list(dict.fromkeys(sections or []))
     unknown = [s for s in chosen if s not in checklist.section_by_id]
     if unknown:
-        raise InputError(f"The checklist has no section '{unknown[0]}'.")
+        raise InputError(N_("The checklist has no section '%(section)s'.", section=unknown[0]))
     if scope_value is VisitScope.THEMATIC and not chosen:
-        raise InputError("Choose at least one section for a thematic visit.")
+        raise InputError(N_("Choose at least one section for a thematic visit."))
     visit = Visit(
         facility_id=facility.id, organisation_id=by.organisation_id, created_by_id=by.id,
         start_date=start_date, end_date=end_date, announced=announced, scope=scope_value,
@@ -79,7 +80,7 @@ def get_visit(session: Session, visit_id: int, by: User | None, action: str = "v
     """
     visit = session.get(Visit, visit_id)
     if visit is None or not permissions.can(by, "visit.view", visit):
-        raise RecordNotFound(f"There is no visit {visit_id}.")
+        raise RecordNotFound(N_("There is no visit %(id)s.", id=visit_id))
     permissions.require(by, action, visit)
     return visit
 
@@ -130,8 +131,9 @@ class AnswerConflict(ConflictError):
         self.conflicts = tuple(conflicts)
         self.version = version
         ids = ", ".join(c.question_id for c in conflicts)
-        super().__init__(f"Someone else changed the same answers while you were editing ({ids}). "
-                         "Nothing of yours was lost: compare and choose which to keep.")
+        super().__init__(N_("Someone else changed the same answers while you were editing "
+                            "(%(ids)s). Nothing of yours was lost: compare and choose which to "
+                            "keep.", ids=ids))
 
 
 def coerce_answers(checklist: Checklist, raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -145,7 +147,7 @@ def coerce_answers(checklist: Checklist, raw: Mapping[str, Any]) -> tuple[dict[s
         try:
             typed[question_id] = coerce(question, value)
         except AnswerError as error:
-            problems[question_id] = str(error)
+            problems[question_id] = message_of(error)  # keeps its template for the page
     return typed, problems
 
 
@@ -162,8 +164,9 @@ def save_answers(session: Session, visit: Visit, changes: Mapping[str, Any], *, 
     """
     permissions.require(by, "visit.edit", visit)
     if visit.state not in EDITABLE:
-        raise InvalidState(f"Visit {visit.id} was {visit.state.value}; its answers can no longer be "
-                           "changed. A coordinator can return it to the team.")
+        raise InvalidState(N_("Visit %(id)s is %(state)s: its answers can no longer be changed. "
+                              "A coordinator can return it to the team.", id=visit.id,
+                              state=visit.state))
     current = current_answers(visit, vault)
     if expected_version is not None and expected_version != visit.lock_version:
         base = base or {}
@@ -227,7 +230,7 @@ def mark_submitted(session: Session, visit: Visit, *, by: User) -> None:
     """Close the visit for editing (after the caller validated it and stored findings)."""
     permissions.require(by, "visit.submit", visit)
     if visit.state not in EDITABLE:
-        raise InvalidState(f"Visit {visit.id} was already {visit.state.value}.")
+        raise InvalidState(N_("Visit %(id)s is already %(state)s.", id=visit.id, state=visit.state))
     visit.state = VisitState.SUBMITTED
     visit.submitted_at = utcnow()
     visit.submitted_by_id = by.id
@@ -239,9 +242,10 @@ def return_visit(session: Session, visit: Visit, *, by: User, comment: str) -> N
     """Send a submitted visit back to its team with the reviewer's comments."""
     permissions.require(by, "visit.review", visit)
     if visit.state is not VisitState.SUBMITTED:
-        raise InvalidState(f"Only a submitted visit can be returned (this one is {visit.state.value}).")
+        raise InvalidState(N_("Only a submitted visit can be returned (this one is %(state)s).",
+                              state=visit.state))
     if not comment.strip():
-        raise InputError("Say what the team should change: the comment is required.")
+        raise InputError(N_("Say what the team should change: the comment is required."))
     visit.state = VisitState.RETURNED
     visit.review_comment = comment.strip()
     visit.reviewed_by_id = by.id
@@ -254,7 +258,8 @@ def accept_visit(session: Session, visit: Visit, *, by: User, comment: str = "")
     """Accept a submitted visit after review (a coordinator other than the author)."""
     permissions.require(by, "visit.review", visit)
     if visit.state is not VisitState.SUBMITTED:
-        raise InvalidState(f"Only a submitted visit can be accepted (this one is {visit.state.value}).")
+        raise InvalidState(N_("Only a submitted visit can be accepted (this one is %(state)s).",
+                              state=visit.state))
     visit.state = VisitState.REVIEWED
     visit.reviewed_by_id = by.id
     visit.reviewed_at = utcnow()
@@ -267,7 +272,7 @@ def publish_visit(session: Session, visit: Visit, *, by: User) -> None:
     """Make a reviewed visit's vetted findings public (four-eyes: not by its author)."""
     permissions.require(by, "visit.publish", visit)
     if visit.state is not VisitState.REVIEWED:
-        raise InvalidState("Only a reviewed visit can be published; review it first.")
+        raise InvalidState(N_("Only a reviewed visit can be published; review it first."))
     visit.state = VisitState.PUBLISHED
     visit.published_at = utcnow()
     visit.published_by_id = by.id
@@ -282,7 +287,7 @@ def unpublish_visit(session: Session, visit: Visit, *, by: User, reason: str = "
     """Withdraw a visit from every public page, map and export at once."""
     permissions.require(by, "visit.unpublish", visit)
     if visit.state is not VisitState.PUBLISHED:
-        raise InvalidState("This visit is not published.")
+        raise InvalidState(N_("This visit is not published."))
     visit.state = VisitState.REVIEWED
     visit.published_at = None
     if visit.summary is not None:
@@ -303,5 +308,5 @@ def require_visit(session: Session, visit_id: int) -> Visit:
     """Return a visit without permission checks (CLI and background jobs only)."""
     visit = session.get(Visit, visit_id)
     if visit is None:
-        raise RecordNotFound(f"There is no visit {visit_id}.")
+        raise RecordNotFound(N_("There is no visit %(id)s.", id=visit_id))
     return visit

@@ -33,6 +33,7 @@ from monitor.db.models import Role, User
 from monitor.services import accounts, audit
 from monitor.web.context import current_settings
 from monitor.web.db import get_session
+from monitor.web.i18n import localise
 from monitor.web.security import too_many_attempts
 
 logger = logging.getLogger(__name__)
@@ -140,7 +141,7 @@ def login():
                                          remote_addr=request.remote_addr)
         except NotAllowed as error:
             db.commit()  # keep the failure count and the audit entry
-            flash(str(error), "error")
+            flash(localise(error), "error")
             status = 401
         else:
             db.commit()

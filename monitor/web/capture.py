@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 
-from monitor.checklists.answers import constraint_problems
+from monitor.checklists.answers import constraint_message, constraint_problems
 from monitor.checklists.expr import is_empty, parse
 from monitor.checklists.schema import Checklist, Question, QuestionType, Section
 from monitor.checklists.wording import skip_instruction
@@ -39,6 +39,7 @@ from monitor.services import visits as visit_service
 from monitor.services.visits import AnswerConflict
 from monitor.web.context import current_catalog, current_vault
 from monitor.web.forms.visit import display_value, display_values, section_questions
+from monitor.web.i18n import localise
 
 logger = logging.getLogger(__name__)
 
@@ -180,6 +181,16 @@ def question_links(checklist: Checklist, visit: Visit, ids: Sequence[str],
     return links
 
 
+def constraint_messages(checklist: Checklist, ids: Sequence[str], language: str) -> dict[str, str]:
+    """Question id → why its answer is refused, in *language*, for answers a constraint refuses.
+
+    A submission is checked without knowing the page's language; its refusals are worded
+    again here from each question's own message, rather than shown as the English it carries.
+    """
+    return {qid: localise(constraint_message(checklist.by_id[qid], language))
+            for qid in ids if qid in checklist.by_id}
+
+
 # -- saving -------------------------------------------------------------------------------------
 
 
@@ -197,9 +208,9 @@ def posted_state(form: MultiDict) -> PostedState:
         version = int(form.get("lock_version", ""))
         base = json.loads(form.get("base", ""))
     except ValueError:
-        abort(400, "The form is incomplete; reload the page.")
+        abort(400, _("The form is incomplete; reload the page."))
     if not isinstance(base, dict):
-        abort(400, "The form is incomplete; reload the page.")
+        abort(400, _("The form is incomplete; reload the page."))
     return PostedState(version, base)
 
 
@@ -208,7 +219,8 @@ class SaveOutcome:
     """What :func:`save_section` did."""
 
     saved: list[str] = field(default_factory=list)
-    #: question id → message, for values refused (wrong type, constraint).
+    #: question id → message, for values refused (wrong type, constraint), in the language of
+    #: the page that sent them.
     errors: dict[str, str] = field(default_factory=dict)
     #: the raw values of refused answers, to show them again as typed.
     rejected_raw: dict[str, Any] = field(default_factory=dict)
@@ -276,6 +288,9 @@ def _save_once(session: Session, visit: Visit, checklist: Checklist, section: Se
         if qid in raw:
             problems[qid] = message
             changes.pop(qid, None)
+    # The answer checker speaks English (its messages keep their templates): show each
+    # refusal in the page's language, beside its question and in the autosave reply.
+    problems = {qid: localise(message) for qid, message in problems.items()}
     outcome = SaveOutcome(errors=problems, changes=changes,
                           rejected_raw={qid: raw[qid] for qid in problems if qid in raw})
     try:

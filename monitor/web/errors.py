@@ -1,4 +1,7 @@
-"""Domain errors and HTTP errors shown as pages people can act on (never a stack trace)."""
+"""Domain errors and HTTP errors shown as pages people can act on (never a stack trace).
+
+A domain error's message is shown in the page's language (:func:`monitor.web.i18n.localise`).
+"""
 
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from monitor.core.errors import (
     NotAllowed,
     RecordNotFound,
 )
+from monitor.web.i18n import localise
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +59,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(MonitorError)
     def domain_error(error: MonitorError):
         status = next((code for kind, code in _STATUS.items() if isinstance(error, kind)), 400)
-        return _page(status, str(error))
+        return _page(status, localise(error))
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):

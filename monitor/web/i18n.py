@@ -15,19 +15,29 @@ and a catalogue in ``monitor/translations/<code>/LC_MESSAGES/messages.po`` (comp
 at install). English is the language of the source and needs no catalogue. WTForms' own
 messages ("This field is required.") follow the same locale through Flask-WTF, which loads
 WTForms' catalogues for it.
+
+Messages written below the web layer (a service's :class:`~monitor.core.errors.InputError`, an
+answer refused by the checklist, a row of an imported file) arrive as English
+:class:`~monitor.core.messages.Message` objects that keep their template; :func:`localise`
+shows them in the page's language.
 """
 
 from __future__ import annotations
 
+import enum
 import functools
 import logging
 from pathlib import Path
+from typing import Any
 
 from babel import Locale
 from flask import Flask, Response, current_app, g, has_request_context, request, session
-from flask_babel import Babel
+from flask_babel import Babel, get_locale, get_translations, gettext
 
+from monitor.checklists.schema import LocalText
 from monitor.core import paths
+from monitor.core.errors import message_of
+from monitor.core.messages import translated
 from monitor.core.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -91,6 +101,34 @@ def missing_catalogues(languages: tuple[str, ...], folder: Path = TRANSLATIONS) 
     """The configured languages (other than English) that have no compiled catalogue yet."""
     return [code for code in languages
             if code != SOURCE_LANGUAGE and not catalogue_path(code, folder).is_file()]
+
+
+def localise(value: Any) -> str:
+    """*value* as the page's reader should see it: a domain message (or an error raised with
+    one) translated into the page's language, its values filled in; other text as it is.
+
+    Stored codes among the values (a visit's state, a role) are shown by their label, and
+    checklist texts in the page's language, as the ``label`` filter shows them on pages.
+    """
+    if isinstance(value, BaseException):
+        value = message_of(value)
+    return translated(value, gettext, _describe, _ngettext)
+
+
+def _ngettext(singular: str, plural: str, count: int) -> str:
+    # The catalogue's own lookup: Flask-Babel's ngettext would format the text already.
+    return get_translations().ngettext(singular, plural, count)
+
+
+def _describe(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        from monitor.web.filters import CODE_LABELS  # the page filters import the services
+
+        label = CODE_LABELS.get(type(value), {}).get(value)
+        return str(label) if label is not None else value.value
+    if isinstance(value, LocalText):
+        return value.get(str(get_locale() or SOURCE_LANGUAGE))
+    return value
 
 
 def register(app: Flask, settings: Settings) -> None:

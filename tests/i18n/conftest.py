@@ -27,7 +27,7 @@ TRANSLATIONS = paths.PACKAGE / "translations"
 BABEL_CFG = ROOT / "babel.cfg"
 #: The extraction command of the README, minus the output file.
 EXTRACT = ["pybabel", "extract", "-F", str(BABEL_CFG), "-k", "_l", "-k", "lazy_gettext",
-           "--no-wrap"]
+           "-k", "N_", "-k", "Nn_:1,2", "--no-wrap"]
 #: Named placeholders as Python's % formatting reads them: %(name)s, %(num)d, %(n)0.1f.
 PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrs]")
 

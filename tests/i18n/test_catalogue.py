@@ -25,7 +25,8 @@ from tests.i18n.conftest import (
 LANGUAGES = sorted(folder.name for folder in TRANSLATIONS.iterdir()
                    if (folder / "LC_MESSAGES" / "messages.po").is_file())
 HOW_TO_FIX = (
-    "Run `pybabel extract -F babel.cfg -k _l -k lazy_gettext -o monitor/translations/messages.pot .` "
+    "Run `pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -k Nn_:1,2 "
+    "-o monitor/translations/messages.pot .` "
     "then `pybabel update -i monitor/translations/messages.pot -d monitor/translations`, and "
     "write the translations in monitor/translations/{lang}/LC_MESSAGES/messages.po "
     "(remove the `fuzzy` flag once a guessed translation is checked)."

@@ -302,7 +302,7 @@ def test_the_spanish_report_has_spanish_dates_citations_areas_and_flags(world):
 
 
 def test_a_report_in_a_language_without_reports_is_refused(world):
-    with world.sessions() as session, pytest.raises(InputError, match="en or es"):
+    with world.sessions() as session, pytest.raises(InputError, match="written in en, es, not .fr."):
         report_data.visit_report(session, session.get(Visit, world.visit_id),
                                  settings=world.settings, catalog=world.catalog, language="fr")
 

@@ -30,6 +30,7 @@ from monitor.checklists.schema import Checklist, Question, QuestionType, Section
 from monitor.db.models import InterviewKind, VisitScope
 from monitor.db.models.interview import Urgency
 from monitor.services.interviews import code_problem
+from monitor.web.i18n import localise
 
 try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice
     from wtforms.fields.choices import SelectChoice
@@ -163,7 +164,7 @@ class InterviewForm(FlaskForm):
 
     def validate_code(self, field: StringField) -> None:
         if field.data and field.data.strip() and code_problem(field.data):
-            raise ValidationError(code_problem(field.data))
+            raise ValidationError(localise(code_problem(field.data)))
 
     def validate_notes(self, field: TextAreaField) -> None:
         if field.data and field.data.strip() and not self.consent_interview.data:

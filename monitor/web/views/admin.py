@@ -15,6 +15,7 @@ from monitor.services import users as user_service
 from monitor.web.auth import roles_required
 from monitor.web.db import get_session
 from monitor.web.forms.admin import ROLE_LABELS, ConfirmForm, NewUserForm, RoleForm
+from monitor.web.i18n import localise
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 AUDIT_PAGE_SIZE = 50
@@ -56,7 +57,7 @@ def create_user():
                 name=form.name.data or None, by=g.user)
         except InputError as error:
             db.rollback()
-            flash(str(error), "error")
+            flash(localise(error), "error")
         else:
             db.commit()
             return _show_password(user, password, created=True)
@@ -77,7 +78,7 @@ def set_role(user_id: int):
         changed = user_service.set_role(db, user, form.role.data, by=g.user)
     except (InputError, InvalidState) as error:
         db.rollback()
-        flash(str(error), "error")
+        flash(localise(error), "error")
     else:
         db.commit()
         if changed:
@@ -107,7 +108,7 @@ def _set_active(user_id: int, active: bool):
         user_service.set_active(db, user, active, by=g.user)
     except InvalidState as error:
         db.rollback()
-        flash(str(error), "error")
+        flash(localise(error), "error")
     else:
         db.commit()
         flash(_("%(email)s can sign in again.", email=user.email) if active else

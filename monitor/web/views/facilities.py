@@ -20,6 +20,7 @@ from monitor.web.forms.facility import (
     FacilityForm,
     MergeForm,
 )
+from monitor.web.i18n import localise
 
 bp = Blueprint("facilities", __name__, url_prefix="/facilities")
 PAGE_SIZE = 50
@@ -57,7 +58,7 @@ def create():
         try:
             facility = registry.create_facility(db, form.to_data(), by=g.user, source="manual entry")
         except InputError as error:
-            flash(str(error), "error")
+            flash(localise(error), "error")
         else:
             db.commit()
             flash(_("Facility %(name)s added as %(id)s.", name=facility.name, id=facility.public_id), "success")
@@ -96,7 +97,7 @@ def edit(public_id: str):
         try:
             changed = registry.update_facility(db, facility, form.to_data(), by=g.user)
         except InputError as error:
-            flash(str(error), "error")
+            flash(localise(error), "error")
         else:
             db.commit()
             flash(_("Saved.") if changed else _("Nothing was changed."), "success")
@@ -118,7 +119,7 @@ def merge(public_id: str):
         keep = registry.get_facility(db, form.keep.data.strip())
         registry.merge_facilities(db, duplicate, keep, by=g.user)
     except (InputError, RecordNotFound) as error:
-        flash(str(error), "error")
+        flash(localise(error), "error")
         return redirect(url_for(".show", public_id=duplicate.public_id))
     db.commit()
     flash(_("%(dup)s was merged into %(keep)s.", dup=duplicate.public_id, keep=keep.public_id), "success")

@@ -17,6 +17,7 @@ import re
 import secrets
 import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,7 @@ from monitor.services.facility_import import Action, ImportPlan
 from monitor.web.auth import roles_required
 from monitor.web.context import current_settings
 from monitor.web.db import get_session
+from monitor.web.i18n import localise
 
 bp = Blueprint("imports", __name__)
 logger = logging.getLogger(__name__)
@@ -126,19 +128,32 @@ def _plan(pending: dict[str, Any]) -> ImportPlan:
     return facility_import.plan_import(get_session(), result, source=pending["source"])
 
 
+@dataclass(frozen=True)
+class ShownProblem:
+    """A problem of the file as the plan page lists it: its level, and its text in the page's
+    language (the import's messages are English until a page shows them)."""
+
+    level: str
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
 def _show_plan(plan: ImportPlan, pending: dict[str, Any], *, status: int = 200,
                message: str | None = None):
     rows = {r.row for r in plan.rows}
-    by_row: dict[int, list[Any]] = {}
+    by_row: dict[int, list[ShownProblem]] = {}
     general = []
     for problem in plan.problems:
+        shown = ShownProblem(problem.level, localise(problem.text()))
         if problem.row in rows:
-            by_row.setdefault(problem.row, []).append(problem)
+            by_row.setdefault(problem.row, []).append(shown)
         else:
-            general.append(problem)
+            general.append(shown)
     return render_template(
         "imports/plan.html", plan=plan, pending=pending, by_row=by_row, general=general,
-        Action=Action, message=message,
+        Action=Action, message=message, summary=localise(plan.summary()),
         counts={action.value: plan.count(action) for action in Action},
     ), status
 
@@ -190,7 +205,7 @@ def check():
     except InputError as error:
         shutil.rmtree(folder / token, ignore_errors=True)
         return render_template("imports/upload.html", form=form, pending=None, limit=limit,
-                               problem=str(error)), 422
+                               problem=localise(error)), 422
     finally:
         get_session().rollback()  # a dry run writes nothing
     pending["digest"] = plan_digest(plan)
@@ -235,7 +250,7 @@ def confirm():
     except InputError as error:  # the file was readable a moment ago; say so anyway
         db.rollback()
         _discard(pending)
-        flash(str(error), "error")
+        flash(localise(error), "error")
         return redirect(url_for(".upload_form"))
     if plan_digest(plan) != pending.get("digest"):
         db.rollback()
@@ -251,10 +266,10 @@ def confirm():
         db.rollback()
         return _show_plan(plan, pending, status=422, message=_(
             "Nothing was imported: %(problem)s The file is kept; correct the registry or the "
-            "file and try again.", problem=str(error)))
+            "file and try again.", problem=localise(error)))
     _discard(pending)
     logger.info("facility import applied: %s", plan.summary())
-    flash(_("Import finished: %(summary)s.", summary=plan.summary()), "success")
+    flash(_("Import finished: %(summary)s.", summary=localise(plan.summary())), "success")
     return redirect(url_for(".upload_form"))
 
 

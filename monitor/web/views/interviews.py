@@ -18,6 +18,7 @@ from monitor.web.auth import login_required
 from monitor.web.context import current_vault
 from monitor.web.db import get_session
 from monitor.web.forms.visit import KIND_LABELS, URGENCY_LABELS, ActionForm, InterviewForm
+from monitor.web.i18n import localise
 
 bp = Blueprint("interviews", __name__, url_prefix="/visits/<int:visit_id>/interviews")
 
@@ -49,7 +50,7 @@ def create(visit_id: int):
             interview = interview_service.create_interview(db, visit, _data(form), by=g.user,
                                                            vault=current_vault())
         except InputError as error:
-            flash(str(error), "error")
+            flash(localise(error), "error")
         else:
             db.commit()
             _warn_referral(form)
@@ -75,7 +76,7 @@ def edit(visit_id: int, interview_id: int):
                                                          vault=current_vault())
         except InputError as error:
             db.rollback()
-            flash(str(error), "error")
+            flash(localise(error), "error")
         else:
             db.commit()
             _warn_referral(form)

@@ -18,6 +18,7 @@ from monitor.services.visits import get_visit
 from monitor.web.auth import login_required, safe_next
 from monitor.web.context import current_catalog
 from monitor.web.db import get_session
+from monitor.web.i18n import localise
 
 bp = Blueprint("results", __name__)
 
@@ -72,7 +73,7 @@ def confirm(rec_id: int):
             recommendations.confirm(db, rec, _draft_from_form(rec), by=g.user)
             flash(_("Recommendation saved."), "success")
     except InputError as error:
-        flash(str(error), "error")
+        flash(localise(error), "error")
         return redirect(url_for(".show", visit_id=rec.visit_id) + f"#rec-{rec_id}")
     db.commit()
     return redirect(url_for(".show", visit_id=rec.visit_id) + "#recommendations")
@@ -87,7 +88,7 @@ def add(visit_id: int):
     try:
         recommendations.add(db, visit, _draft_from_form(), by=g.user)
     except InputError as error:
-        flash(str(error), "error")
+        flash(localise(error), "error")
         return redirect(url_for(".show", visit_id=visit_id) + "#new-recommendation")
     db.commit()
     flash(_("Recommendation added."), "success")
@@ -110,7 +111,7 @@ def follow_up(rec_id: int):
             authority_response=request.form.get("authority_response", ""),
             on=date.fromisoformat(on) if on else None)
     except (InputError, ValueError) as error:
-        flash(str(error), "error")
+        flash(localise(error), "error")
     else:
         db.commit()
         flash(_("Follow-up recorded."), "success")

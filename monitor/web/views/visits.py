@@ -37,6 +37,7 @@ from monitor.web.forms.visit import (
     answers_from_form,
     section_questions,
 )
+from monitor.web.i18n import localise
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("visits", __name__, url_prefix="/visits")
@@ -78,7 +79,7 @@ def create():
         try:
             visit, added = _create_visit(db, form, facility)
         except (InputError, RecordNotFound) as error:
-            flash(str(error), "error")
+            flash(localise(error), "error")
         else:
             db.commit()
             flash(_("Visit opened as a draft."), "success")
@@ -223,7 +224,7 @@ def autosave(visit_id: int, section_id: str):
     result = capture.save_section(get_session(), visit, checklist, top, raw, posted.base,
                                   posted.version, by=g.user, language=_language())
     if result.conflict is not None:
-        return _json({"error": str(result.conflict), "version": result.conflict.version,
+        return _json({"error": localise(result.conflict), "version": result.conflict.version,
                       "conflicts": [c.question_id for c in result.conflict.conflicts]}, 409)
     return _json(capture.autosave_payload(visit, checklist, top, result), 200)
 
@@ -286,7 +287,9 @@ def submit(visit_id: int):
         db.rollback()
         visit, checklist = _load(visit_id)
         missing = capture.question_links(checklist, visit, error.missing, {})
-        invalid = capture.question_links(checklist, visit, list(error.invalid), error.invalid)
+        invalid = capture.question_links(
+            checklist, visit, list(error.invalid),
+            capture.constraint_messages(checklist, list(error.invalid), _language()))
         context = _show_context(visit, checklist, missing=missing, invalid=invalid)
         return render_template("visits/show.html", **context), 422
     db.commit()
