@@ -36,6 +36,33 @@ def page_paths(public_id: str) -> dict[str, tuple[str, bool]]:
     }
 
 
+def cold_latency(url: str, port: int, path: str, *, headers: dict[str, str] | None,
+                 repeats: int = 5) -> float:
+    """Median milliseconds of *path* right after a change to the data (its body not kept).
+
+    The pages under load are served from the page cache once built (see
+    :mod:`monitor.web.pagecache`); this is what the first reader after every write waits. The
+    data version is moved on by hand, exactly as any write's trigger does.
+    """
+    from sqlalchemy import text
+
+    from monitor.bench.load import single
+
+    engine = make_session_factory(url).kw["bind"]
+    times = []
+    try:
+        for _ in range(repeats):
+            with engine.begin() as connection:
+                connection.execute(text("UPDATE data_state SET version = version + 1 WHERE id = 1"))
+            status, _, seconds, _ = single(port, "GET", path, headers=headers)
+            if status != 200:
+                raise RuntimeError(f"{path} answered HTTP {status}")
+            times.append(seconds * 1000)
+    finally:
+        engine.dispose()
+    return statistics.median(times)
+
+
 def submit_latency(url: str, vault: Vault, browser: Any, catalog: ChecklistCatalog, *,
                    count: int) -> float:
     """Median seconds of the HTTP submit of a complete visit (all questions answered).

@@ -179,6 +179,10 @@ def measure_scale(scale: str, url: str, workdir: Path, *, seconds: float, concur
                     failures={str(k): v for k, v in result.failures.items()},
                     ratio_to_trivial=round(result.rps / baseline.rps, 4) if baseline.rps else None)
             run.add(f"{name}.p50", result.p50_ms, "ms")
+            if name != "public_map":
+                run.add(f"{name}.cold", measures.cold_latency(
+                    url, server.port, path, headers=cookie if needs_login else None), "ms",
+                    measured="first request after a change to the data (body not kept)")
         echo(f"  {scale}: submit of complete visits")
         submit = measures.submit_latency(url, vault, browser, catalog, count=10)
         run.add("submit.latency", submit * 1000, "ms",

@@ -42,6 +42,8 @@ class Settings:
     organisation_logo: Path | None = None
     session_hours: int = 8
     max_upload_mb: int = 20
+    #: Memory each web worker may give to rendered page bodies (0: no page cache).
+    page_cache_mb: int = 16
     default_language: str = "en"
     languages: tuple[str, ...] = ("en", "es")
     extra: Mapping[str, str] = field(default_factory=dict)
@@ -100,6 +102,7 @@ class Settings:
             organisation_logo=Path(logo) if logo else None,
             session_hours=_positive_int(environ, "MONITOR_SESSION_HOURS", default=8),
             max_upload_mb=_positive_int(environ, "MONITOR_MAX_UPLOAD_MB", default=20),
+            page_cache_mb=_positive_int(environ, "MONITOR_PAGE_CACHE_MB", default=16, minimum=0),
             **_languages(environ),
         )
 

@@ -15,6 +15,9 @@ nodes and ``textContent``, so facility names never pass through ``innerHTML``.
 
 Country outlines are drawn under the points with a light fill and a sea-coloured background,
 so the map is readable with no tile server at all; a tile URL from the settings is optional.
+The outline and every country layer share one set of shapes, drawn once the markers are on
+screen: a standalone file carries them once; a served page (:func:`link_outlines`) fetches them
+from one cacheable address, so the document itself holds no polygon and stays small.
 """
 
 from __future__ import annotations
@@ -39,7 +42,6 @@ import shapely
 from branca.element import Element, MacroElement
 from folium.plugins import FastMarkerCluster
 from folium.template import Template
-from folium.utilities import JsCode
 from markupsafe import Markup, escape
 
 from monitor.core import paths
@@ -59,9 +61,12 @@ CLUSTER_CSS = ("markercluster/MarkerCluster.css", "markercluster/MarkerCluster.D
 #: The map's own zoom limit. Leaflet.markercluster needs one, and without a tile layer
 #: nothing else sets it ("Map has no maxZoom specified").
 MAX_ZOOM = 18
-#: Coordinates are sent with five decimals (about a metre): enough for a building, and it
+#: Coordinates are sent with four decimals (about 11 m): enough to place a building, and it
 #: keeps the row for each facility short.
-COORDINATE_DECIMALS = 5
+COORDINATE_DECIMALS = 4
+#: Popup lines are sent as parts ("Standards met: 62%", "2 red flags", ...) looked up in one
+#: shared list: most parts repeat from facility to facility.
+LABEL_SEPARATOR = " \u00b7 "
 #: Country outlines are sent with two decimals (about 1 km), finer than the 1:110 million
 #: boundaries themselves.
 BOUNDARY_DECIMALS = 2
@@ -362,6 +367,15 @@ def _common_prefix(urls: Sequence[str]) -> str:
     return prefix[: prefix.rfind("/") + 1]
 
 
+def _common_suffix(texts: Sequence[str]) -> str:
+    """The longest shared end of the texts, starting at a '/' ("/profile"), sent once."""
+    if not texts:
+        return ""
+    suffix = os.path.commonprefix([t[::-1] for t in texts])[::-1]
+    cut = suffix.find("/")
+    return "" if cut < 0 else suffix[cut:]
+
+
 # --- Map elements -----------------------------------------------------------------------------
 
 _FACILITY_SCRIPT = """
@@ -381,14 +395,16 @@ var __NAME__ = (function (D) {
       part.textContent = meta;
       box.appendChild(part);
     }
-    if (r[3]) {
+    var label = r[3].map(function (j) { return D.parts[j]; }).join(" \\u00b7 ");
+    if (label) {
       part = document.createElement("div");
-      part.textContent = r[3];
+      part.textContent = label;
       box.appendChild(part);
     }
-    if (r[4] !== null && linkable.test(D.prefix + r[4])) {
+    var href = r[4] === null ? null : D.prefix + r[4] + D.suffix;
+    if (href !== null && linkable.test(href)) {
       part = document.createElement("a");
-      part.href = D.prefix + r[4];
+      part.href = href;
       part.target = D.target;
       if (D.target === "_blank") { part.rel = "noopener"; }
       part.textContent = D.link;
@@ -418,9 +434,10 @@ var __NAME__ = (function (D) {
 class _FacilityData(MacroElement):
     """The facility rows and the script that turns them into markers, shared by all layers.
 
-    Row layout: ``[lat, lon, name, label, url suffix, type index, country index, colour
-    index per layer...]``; types and countries are looked up in short lists, and URLs share
-    one prefix, so a facility costs well under 150 bytes.
+    Row layout: ``[lat, lon, name, [label part indexes], url middle, type index, country
+    index, colour index per layer...]``; label parts, types and countries are looked up in
+    shared lists, and URLs share one prefix and one suffix, so a facility costs well under 150
+    bytes.
     """
 
     _template = Template("""
@@ -523,55 +540,230 @@ class _Legends(MacroElement):
         self.box_id = box_id
 
 
-class ChoroplethLayer(folium.GeoJson):
-    """Countries coloured by one figure, with the :class:`Legend` that explains the colours."""
+class CountryLayer(folium.map.Layer):
+    """Country shapes drawn as one Leaflet GeoJSON layer, filled once the shapes are loaded.
+
+    The layer itself carries no polygon: :class:`_Shapes` hands every country layer of the map
+    the same shapes after the markers are drawn (inline in a standalone file, fetched from one
+    cacheable address in a served page), each keeping the countries it has figures for.
+
+    :param countries: the boundaries this layer draws (for inline shapes), with ``iso3`` and
+        ``name`` columns as :func:`monitor.aggregate.geo.load_countries` gives them.
+    :param style: Leaflet path options, one set for every country.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}{{ this.code() }}{% endmacro %}
+    """)
 
     def __init__(
-        self, data: dict, *, legend: Legend, name: str, show: bool, style_function: Callable
+        self,
+        countries: Any,
+        *,
+        name: str,
+        style: Mapping[str, Any],
+        overlay: bool = True,
+        control: bool = True,
+        show: bool = True,
+        interactive: bool = True,
+        attribution: str | None = None,
     ) -> None:
-        super().__init__(
-            data,
-            name=name,
-            overlay=True,
-            control=True,
-            show=show,
-            style_function=style_function,
-            on_each_feature=JsCode(_TOOLTIP_JS),
-            smooth_factor=0.5,
-        )
+        super().__init__(name=name, overlay=overlay, control=control, show=show)
+        self._name = "CountryLayer"
+        self.countries = countries
+        self.style = dict(style)
+        self.interactive = interactive
+        self.attribution = attribution
+
+    def code(self) -> str:
+        options: dict[str, Any] = {"style": self.style, "interactive": self.interactive}
+        if self.attribution:
+            options["attribution"] = self.attribution
+        name = self.get_name()
+        # dmKeys: the countries this layer keeps from the shapes (null: all of them).
+        return f"var {name} = L.geoJSON(null, {_script_json(options)});\n{name}.dmKeys = null;"
+
+
+class ChoroplethLayer(CountryLayer):
+    """Countries coloured by one figure, with the :class:`Legend` that explains the colours.
+
+    ``figures`` maps each country's key to ``[legend class, figure as shown]``; the tooltip
+    puts the country's name (from the shapes) before the figure, with ``textContent``
+    (folium's GeoJsonTooltip builds its table with ``innerHTML``). The script that builds the
+    layer is written once in the page's head (:class:`_ChoroplethScript`), not per layer.
+    """
+
+    def __init__(
+        self,
+        countries: Any,
+        figures: Mapping[str, Sequence[Any]],
+        *,
+        legend: Legend,
+        name: str,
+        show: bool,
+    ) -> None:
+        super().__init__(countries, name=name, style={}, show=show)
+        self.figures = dict(figures)
         self.legend = legend
 
+    def code(self) -> str:
+        figures, colours = _script_json(self.figures), _script_json(self.legend.colours)
+        return f"var {self.get_name()} = dmChoropleth({figures}, {colours});"
 
-#: Tooltips through textContent: folium's GeoJsonTooltip builds its table with innerHTML.
-_TOOLTIP_JS = """function (feature, layer) {
-    layer.bindTooltip(function () {
-        var box = document.createElement("div");
-        box.textContent = feature.properties.tip;
+
+class _ChoroplethScript(MacroElement):
+    """``dmChoropleth(figures, colours)``: builds a country layer; in the head, once a page.
+
+    Colours are the legend's, the last one for a missing figure (drawn unfilled).
+    """
+
+    _template = Template("""
+        {% macro header(this, kwargs) %}<script>
+function dmChoropleth(P, C) {
+  "use strict";
+  var S = C.map(function (colour, k) {
+    return {fillColor: colour, fillOpacity: k === C.length - 1 ? 0 : 0.8,
+            color: {{ this.border|tojson }}, weight: 0.6, opacity: 0.9};
+  });
+  var layer = L.geoJSON(null, {
+    smoothFactor: 0.5,
+    style: function (feature) { return S[P[feature.id][0]]; },
+    onEachFeature: function (feature, layer) {
+      layer.bindTooltip(function () {
+        var box = document.createElement("div"), name = (feature.properties || {}).name;
+        box.textContent = (name ? name + ": " : "") + P[feature.id][1];
         return box;
-    }, {sticky: true});
-}"""
+      }, {sticky: true});
+    }
+  });
+  layer.dmKeys = P;
+  return layer;
+}
+</script>{% endmacro %}
+    """)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "ChoroplethScript"
+        self.border = BORDER
 
 
-def _countries_geojson(
-    countries: Any, properties: Sequence[Mapping[str, Any]] | None = None
-) -> dict:
-    """A compact FeatureCollection of country polygons (rounded coordinates, few properties)."""
+class _Shapes(MacroElement):
+    """Hands the country shapes to every :class:`CountryLayer` of the map, after the markers.
+
+    Rendered last in the map script, so the facilities are on screen before any polygon is
+    parsed or drawn. With ``url`` set (:func:`link_outlines`) the page fetches the shapes from
+    there; otherwise they are written into the page, once for all layers.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}{{ this.code() }}{% endmacro %}
+    """)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "CountryShapes"
+        self.url: str | None = None
+
+    def layers(self) -> list[CountryLayer]:
+        return [c for c in self._parent._children.values() if isinstance(c, CountryLayer)]
+
+    def code(self) -> str:
+        layers = self.layers()
+        if not layers:
+            return ""
+        if self.url is not None:
+            load = _FETCH_SHAPES.replace("__URL__", _script_json(self.url))
+        else:
+            shapes = _merged_shapes([layer.countries for layer in layers])
+            load = _INLINE_SHAPES.replace("__DATA__", _script_json(shapes))
+        names = ", ".join(layer.get_name() for layer in layers)
+        return _SHAPES_SCRIPT.replace("__LAYERS__", names).replace("__LOAD__", load)
+
+
+_SHAPES_SCRIPT = """
+(function (layers) {
+  "use strict";
+  function draw(data) {
+    var features = (data && data.features) || [];
+    layers.forEach(function (layer) {
+      var keys = layer.dmKeys;
+      layer.addData(keys === null ? features : features.filter(function (feature) {
+        return Object.prototype.hasOwnProperty.call(keys, feature.id);
+      }));
+    });
+  }
+  __LOAD__
+})([__LAYERS__]);
+"""
+#: A served page: one request for the shapes, answered from the browser's cache after the first.
+_FETCH_SHAPES = """fetch(__URL__).then(function (response) {
+    if (!response.ok) { throw new Error("HTTP " + response.status); }
+    return response.json();
+  }).then(draw, function (error) {
+    console.warn("The country outlines could not be loaded: " + error);
+  });"""
+#: A standalone file: the shapes are in the page; drawn once the markers are on screen.
+_INLINE_SHAPES = """window.setTimeout(function () { draw(__DATA__); }, 0);"""
+
+
+def country_key(iso3: Any, name: Any, position: int) -> str:
+    """How a page names a country shape: its ISO code, else its name, else its position."""
+    if isinstance(iso3, str) and iso3:
+        return iso3
+    if isinstance(name, str) and name:
+        return name
+    return f"#{position}"
+
+
+def _shape_keys(countries: Any) -> list[str]:
+    count = len(countries)
+    codes = countries["iso3"] if "iso3" in countries.columns else [None] * count
+    names = countries["name"] if "name" in countries.columns else [None] * count
+    return [country_key(c, n, i) for i, (c, n) in enumerate(zip(codes, names))]
+
+
+def outlines_geojson(countries: Any) -> dict[str, Any]:
+    """Country shapes as a compact FeatureCollection: rounded coordinates, the key as ``id``.
+
+    What a served map fetches instead of carrying polygons (see :func:`link_outlines`); the
+    only property is the country's name (for tooltips), so the file holds nothing but
+    public-domain boundaries.
+
+    :param countries: boundaries from ``monitor.aggregate.geo.load_countries``.
+    :raises ValueError: the frame has no coordinate reference system.
+    """
     if countries.crs is None:
         raise ValueError("countries has no coordinate reference system: use load_countries().")
     frame = countries if countries.crs.to_epsg() == 4326 else countries.to_crs(4326)
+    names = frame["name"] if "name" in frame.columns else [None] * len(frame)
     features = []
-    for position, geometry in enumerate(frame.geometry):
+    for key, name, geometry in zip(_shape_keys(frame), names, frame.geometry):
         if geometry is None or geometry.is_empty:
             continue
         rounded = shapely.transform(geometry, lambda xy: np.round(xy, BOUNDARY_DECIMALS))
         features.append(
             {
                 "type": "Feature",
-                "id": position,
-                "properties": dict(properties[position]) if properties is not None else {},
+                "id": key,
+                "properties": {"name": _text(name)} if _text(name) else {},
                 "geometry": shapely.geometry.mapping(rounded),
             }
         )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _merged_shapes(frames: Sequence[Any]) -> dict[str, Any]:
+    """One FeatureCollection with each key once (the first frame that has it wins)."""
+    seen: set[str] = set()
+    features = []
+    for frame in frames:
+        if frame is None:
+            continue
+        for feature in outlines_geojson(frame)["features"]:
+            if feature["id"] not in seen:
+                seen.add(feature["id"])
+                features.append(feature)
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -595,7 +787,8 @@ def country_choropleth(
     :param summary: one row per country with ``iso3`` and *column* (from
         ``monitor.aggregate.geo.country_summary``): facilities, people held, children held,
         red flags...
-    :param countries: boundaries from ``monitor.aggregate.geo.load_countries``.
+    :param countries: boundaries from ``monitor.aggregate.geo.load_countries`` (those to
+        colour; a served map draws them from the shapes at its outlines address).
     :param column: the figure to show.
     :param name: the layer's name in the switcher and the legend title.
     :param missing_label: legend text for countries without a figure.
@@ -616,33 +809,14 @@ def country_choropleth(
     legend = legend or count_legend(
         list(figures.values()), title=name, missing_label=missing_label, language=language
     )
-    colours = legend.colours
-    properties = []
-    for iso3, country in zip(countries["iso3"], countries["name"]):
+    shown_figures = {}
+    for key, iso3 in zip(_shape_keys(countries), countries["iso3"]):
         value = figures.get(iso3) if isinstance(iso3, str) else None
         missing = value is None or pd.isna(value)
         shown = missing_label if missing else fmt(float(value))
-        properties.append(
-            {"k": legend.index(None if missing else value), "tip": f"{_text(country)}: {shown}"}
-        )
-    missing_index = len(legend.classes)
-
-    def style(feature: Mapping[str, Any]) -> dict[str, Any]:
-        k = feature["properties"]["k"]
-        return {
-            "fillColor": colours[k],
-            "fillOpacity": 0.0 if k == missing_index else 0.8,
-            "color": BORDER,
-            "weight": 0.6,
-            "opacity": 0.9,
-        }
-
+        shown_figures[key] = [legend.index(None if missing else value), shown]
     return ChoroplethLayer(
-        _countries_geojson(countries, properties),
-        legend=legend,
-        name=str(escape(name)),
-        show=show,
-        style_function=style,
+        countries, shown_figures, legend=legend, name=str(escape(name)), show=show
     )
 
 
@@ -656,8 +830,7 @@ def _legend_markup(
     blocks = []
     for layer_name, legend, kind, visible in entries:
         items = "".join(
-            f'<li><span class="dm-swatch dm-swatch-{kind}" style="background:{colour}"></span>'
-            f"{escape(label)}</li>"
+            f'<li><span style="background:{colour}"></span>{escape(label)}</li>'
             for label, colour in [(c.label, c.colour) for c in legend.classes]
             + [(legend.missing_label, legend.missing_colour)]
         )
@@ -690,9 +863,9 @@ def _styles(legends: Sequence[Legend], tiles: bool) -> str:
         ".dm-legends[hidden],.dm-legend[hidden]{display:none}",
         ".dm-legend+.dm-legend{margin-top:6px;border-top:1px solid #D5DBE1;padding-top:6px}",
         ".dm-legend ul{list-style:none;margin:4px 0 0;padding:0}",
-        ".dm-swatch{display:inline-block;width:12px;height:12px;margin-right:6px;"
+        ".dm-legend li>span{display:inline-block;width:12px;height:12px;margin-right:6px;"
         "vertical-align:-1px;border:1px solid rgba(0,0,0,.55)}",
-        ".dm-swatch-points{border-radius:50%}",
+        ".dm-legend-points li>span{border-radius:50%}",
         ".dm-popup{font:13px/1.4 sans-serif}.dm-popup .dm-meta{color:#4F5B67}",
         ".dm-popup a{display:inline-block;margin-top:4px}",
     ]
@@ -732,7 +905,9 @@ def _rows(
         text = _text(url)
         urls.append(_checked_url(text, f"facility {public_id!r}") if text else None)
     prefix = _common_prefix([u for u in urls if u is not None])
+    suffix = _common_suffix([u[len(prefix) :] for u in urls if u is not None])
     types, countries = _lookup(column("type")), _lookup(column("country"))
+    parts: dict[str, int] = {}
     type_index = {t: i for i, t in enumerate(types)}
     country_index = {c: i for i, c in enumerate(countries)}
     colour_columns = [
@@ -755,14 +930,29 @@ def _rows(
                 round(float(lat), COORDINATE_DECIMALS),
                 round(float(lon), COORDINATE_DECIMALS),
                 _text(name),
-                _text(label),
-                None if url is None else url[len(prefix) :],
+                _label_parts(_text(label), parts),
+                None if url is None else url[len(prefix) : len(url) - len(suffix)],
                 type_index.get(_text(kind), 0),
                 country_index.get(_text(country), 0),
                 *(colours[i] for colours in colour_columns),
             ]
         )
-    return {"rows": rows, "prefix": prefix, "types": types, "countries": countries}, skipped
+    payload = {
+        "rows": rows,
+        "parts": list(parts),
+        "prefix": prefix,
+        "suffix": suffix,
+        "types": types,
+        "countries": countries,
+    }
+    return payload, skipped
+
+
+def _label_parts(label: str, parts: dict[str, int]) -> list[int]:
+    """A popup line as indexes into the shared parts (*parts* grows as new ones come)."""
+    if not label:
+        return []
+    return [parts.setdefault(part, len(parts)) for part in label.split(LABEL_SEPARATOR)]
 
 
 def _lookup(values: Sequence[Any]) -> list[str]:
@@ -871,14 +1061,17 @@ def facility_map(
             "fillColor": LAND,
             "fillOpacity": 0.0 if tiles else 1.0,
         }
-        folium.GeoJson(
-            _countries_geojson(countries),
+        CountryLayer(
+            countries,
             name="countries",
+            style=outline,
+            overlay=True,
             control=False,
-            style_function=lambda feature: outline,
             interactive=False,
             attribution="Natural Earth",
         ).add_to(fmap)
+    if any(isinstance(layer, ChoroplethLayer) for layer in extra_layers):
+        _ChoroplethScript().add_to(fmap)
     for layer in extra_layers:
         layer.add_to(fmap)
 
@@ -913,6 +1106,9 @@ def facility_map(
         fmap.fit_bounds(
             [[min(lats), min(lons)], [max(lats), max(lons)]], padding=(20, 20), max_zoom=7
         )
+    shapes = _Shapes()
+    shapes.add_to(fmap)  # last: the shapes come after the markers and the map's view
+    fmap._dm_shapes = shapes  # type: ignore[attr-defined]
     log.info(
         "facility map: %d facilities, %d colour layer(s), %d extra layer(s)",
         len(rows),
@@ -920,6 +1116,29 @@ def facility_map(
         len(extra_layers),
     )
     return fmap
+
+
+def link_outlines(fmap: folium.Map, url: str) -> None:
+    """Make a served map fetch its country shapes from *url* instead of carrying them.
+
+    Every page then holds only its facilities and per-country figures; the shapes, the same
+    for every map, come from one address the browser keeps (the web app serves
+    :func:`outlines_geojson` of the boundaries the map was built with). Country layers keep
+    the shapes whose key (:func:`country_key`) they have figures for.
+
+    :param url: the address of the shapes (relative, or http(s)).
+    :raises ValueError: the map is a standalone one (it must open from disk with no server),
+        was not built by :func:`facility_map`, or the URL has another scheme.
+    """
+    shapes = getattr(fmap, "_dm_shapes", None)
+    if shapes is None:
+        raise ValueError("link_outlines needs a map built by facility_map().")
+    if getattr(fmap, "_dm_inline", False):
+        raise ValueError(
+            "A standalone map (inline_assets=True) must carry its country shapes: it opens "
+            "from disk, with no server to fetch them from."
+        )
+    shapes.url = _checked_url(url, "the country outlines")
 
 
 # --- Rendering --------------------------------------------------------------------------------

@@ -61,6 +61,7 @@ from monitor.core.clock import utcnow
 from monitor.core.errors import InputError
 from monitor.db import models  # noqa: F401  (registers every table on the metadata)
 from monitor.db.base import Base
+from monitor.db.models.state import DataState
 from monitor.db.migrate import head_revision, upgrade_to_head
 from monitor.db.session import make_engine
 from monitor.services import audit
@@ -140,8 +141,12 @@ class Manifest:
 
 
 def model_tables() -> list[Table]:
-    """Every table of the application, parents before children."""
-    return list(Base.metadata.sorted_tables)
+    """Every table of records, parents before children.
+
+    The data version (``data_state``) is not a record: it belongs to the database it counts
+    changes in, is never backed up, and moves on when a restore replaces the data.
+    """
+    return [t for t in Base.metadata.sorted_tables if t.name != DataState.__tablename__]
 
 
 # -- canonical values ---------------------------------------------------------------------------
@@ -397,6 +402,10 @@ def restore_backup(database_url: str, path: Path, *, force: bool = False,
                 _wipe(connection, list(tables.values()))
             rows = _load(connection, path, manifest, tables, on_progress)
             _check_loaded(connection, manifest, tables)
+            # Every page kept under the old data version is stale now (PostgreSQL's TRUNCATE
+            # fires no row trigger, so say it here rather than rely on the loads).
+            connection.execute(update(DataState).where(DataState.id == 1)
+                               .values(version=DataState.version + 1))
             if engine.dialect.name == "postgresql":
                 _reset_sequences(connection, list(tables.values()))
             # The session joins the connection's transaction: the event commits with the load.

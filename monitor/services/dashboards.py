@@ -30,6 +30,7 @@ from sqlalchemy import ColumnElement, extract, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from monitor.core.errors import InputError
+from monitor.core.messages import N_
 from monitor.db.models import (
     AreaScore,
     Facility,
@@ -88,9 +89,9 @@ class OverviewFilters:
 
     def __post_init__(self) -> None:
         if self.date_from and self.date_to and self.date_from > self.date_to:
-            raise InputError(
-                f"The period starts on {self.date_from.isoformat()} but ends earlier, on "
-                f"{self.date_to.isoformat()}: swap the two dates.")
+            raise InputError(N_(
+                "The period starts on %(start)s but ends earlier, on %(end)s: swap the two "
+                "dates.", start=self.date_from.isoformat(), end=self.date_to.isoformat()))
 
 
 def _registry_filter(query: Any, filters: OverviewFilters) -> Any:
@@ -598,8 +599,8 @@ def _legend_for(colour: str, values: Sequence[Any], words: Mapping[str, str], mi
         return maps.Legend(title, tuple(maps.LegendClass(label, colour_, upper=upper)
                                         for label, colour_, upper in
                                         zip(labels, OCCUPANCY_COLOURS, uppers)), missing)
-    raise InputError(f"Markers cannot be coloured by '{colour}': choose one of "
-                     f"{', '.join(COLOUR_CHOICES)}.")
+    raise InputError(N_("Markers cannot be coloured by '%(colour)s': choose one of %(choices)s.",
+                        colour=colour, choices=", ".join(COLOUR_CHOICES)))
 
 
 def popup_label(facility: MapFacility, words: Mapping[str, str], *, public: bool) -> str:
@@ -644,8 +645,8 @@ def build_map(facilities: Sequence[MapFacility], countries: Sequence[Any], *, co
     from monitor.outputs import maps
 
     if colour not in COLOUR_CHOICES:
-        raise InputError(f"Markers cannot be coloured by '{colour}': choose one of "
-                         f"{', '.join(COLOUR_CHOICES)}.")
+        raise InputError(N_("Markers cannot be coloured by '%(colour)s': choose one of "
+                            "%(choices)s.", colour=colour, choices=", ".join(COLOUR_CHOICES)))
     words = map_words(language)
     types = type_labels or TYPE_WORDS.get(language.split("-")[0], TYPE_WORDS["en"])
     missing = words["not_visited_public" if public else "not_visited"]

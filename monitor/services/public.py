@@ -28,10 +28,11 @@ import pandas as pd
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from monitor.aggregate.geo import country_summary
+from monitor.aggregate.tables import country_summary
 from monitor.compliance.standards import Catalogue
 from monitor.core.clock import utcnow
 from monitor.core.errors import RecordNotFound
+from monitor.core.messages import N_
 from monitor.core.settings import Settings
 from monitor.db.models import (
     AreaScore,
@@ -314,7 +315,7 @@ def resolve_public_id(session: Session, public_id: str) -> str:
         row = session.execute(select(Facility.id, Facility.public_id, Facility.merged_into_id)
                               .where(Facility.id == row.merged_into_id)).first()
     if row is None or row.merged_into_id is not None:
-        raise RecordNotFound(f"There is no facility {public_id}.")
+        raise RecordNotFound(N_("There is no facility %(id)s.", id=public_id))
     return row.public_id
 
 
@@ -326,7 +327,7 @@ def public_profile(session: Session, settings: Settings, public_id: str) -> Publ
     row = session.execute(select(*_registry_columns()).where(
         Facility.public_id == public_id.upper(), Facility.merged_into_id.is_(None))).first()
     if row is None:
-        raise RecordNotFound(f"There is no facility {public_id}.")
+        raise RecordNotFound(N_("There is no facility %(id)s.", id=public_id))
     other_names = list(session.scalars(select(FacilityAlias.name)
                                        .where(FacilityAlias.facility_id == row.id)
                                        .order_by(FacilityAlias.id)))

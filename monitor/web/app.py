@@ -10,7 +10,7 @@ from monitor.core.crypto import vault_for
 from monitor.core.settings import Settings
 from monitor.db.session import make_session_factory
 from monitor.services.catalog import load_catalog
-from monitor.web import auth, db, errors, filters, i18n, security
+from monitor.web import auth, db, errors, filters, i18n, pagecache, security
 
 csrf = CSRFProtect()
 
@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     _attach_database(app, settings)
     _attach_catalog(app, settings)
     _attach_vault(app, settings)
+    pagecache.install(app, settings.page_cache_mb)
     i18n.register(app, settings)
     security.register(app, settings)
     csrf.init_app(app)

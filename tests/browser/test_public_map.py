@@ -122,6 +122,13 @@ def _markers_shown(tab) -> int:
     raise AssertionError("the markers never settled")
 
 
+def _outlines_drawn(frame_locator) -> int:
+    """Country shapes on the map once they are fetched (the document carries none)."""
+    paths = frame_locator.locator(".leaflet-overlay-pane path")
+    paths.nth(149).wait_for(state="attached", timeout=30_000)
+    return paths.count()
+
+
 def _open_popup(frame, attempts: int = 8):
     for _ in range(attempts):
         pins = frame.locator(".dm-pin")
@@ -140,6 +147,7 @@ def test_public_map_markers_country_layer_popup_and_colour_choice(live, page):
     page.goto(f"{live}/map")
     frame = _map_frame(page)
     assert _markers_shown(page) == COUNT
+    assert _outlines_drawn(frame) >= 150  # the world's outlines, from the local server only
     assert frame.locator(".dm-legends").is_visible()
     assert frame.locator(".dm-legend-points strong").first.inner_text() == \
         "Standards met (latest visit)"
@@ -177,5 +185,24 @@ def test_public_map_markers_country_layer_popup_and_colour_choice(live, page):
     _map_frame(page)
     assert _markers_shown(page) == COUNT // 5
 
+    assert page.problems == []
+    assert page.blocked == []
+
+
+def test_an_embedded_map_in_a_sandboxed_frame_still_draws_its_outlines(live, page):
+    """The embed code sandboxes the frame (no same origin): the shapes are fetched anyway."""
+    page.goto(f"{live}/map")
+    snippet = page.locator("#embed-code").input_value()
+    assert 'sandbox="' in snippet and "allow-same-origin" not in snippet
+
+    def host(route) -> None:  # a partner's page, with nothing but the snippet
+        route.fulfill(status=200, content_type="text/html",
+                      body=f"<!doctype html><title>Partner</title>{snippet}")
+
+    page.route(f"{live}/__partner", host)
+    page.goto(f"{live}/__partner")
+    frame = page.frame_locator("iframe")
+    frame.locator(".marker-cluster, .dm-pin").first.wait_for(timeout=30_000)
+    assert _outlines_drawn(frame) >= 150
     assert page.problems == []
     assert page.blocked == []

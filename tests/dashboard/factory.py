@@ -157,5 +157,6 @@ def map_rows(html: str) -> list[dict[str, Any]]:
     match = re.search(r"\}\)\((\{\"rows\".*?\})\);\n", html, re.DOTALL)
     assert match, "facility data not found in the map"
     data = json.loads(match.group(1))
-    return [{"name": r[2], "label": r[3], "url": None if r[4] is None else data["prefix"] + r[4],
+    return [{"name": r[2], "label": " \u00b7 ".join(data["parts"][i] for i in r[3]),
+             "url": None if r[4] is None else data["prefix"] + r[4] + data["suffix"],
              "colour": r[7]} for r in data["rows"]]

@@ -83,6 +83,22 @@ def map_data(html: str) -> dict:
     return json.loads(match.group(1))
 
 
+def label_of(data: dict, row: list) -> str:
+    """A row's popup line, put back together from the shared parts as the page does."""
+    return maps.LABEL_SEPARATOR.join(data["parts"][i] for i in row[3])
+
+
+def url_of(data: dict, row: list) -> str | None:
+    return None if row[4] is None else data["prefix"] + row[4] + data["suffix"]
+
+
+def shapes_in(html: str) -> list[dict]:
+    """The country shapes written into a standalone page."""
+    match = re.search(r"draw\((\{\"type\":\"FeatureCollection\".*?\})\); \}, 0\);", html, re.DOTALL)
+    assert match, "no shapes in the page"
+    return json.loads(match.group(1))["features"]
+
+
 # --- local assets only ------------------------------------------------------------------------
 
 
@@ -128,14 +144,29 @@ def test_render_refuses_an_element_that_brings_a_cdn(countries):
         maps.render_html(fmap)
 
 
-def test_country_outlines_are_drawn_under_the_points(countries):
+def test_country_outlines_are_drawn_under_the_points_once_the_markers_are_there(countries):
     html = build(facilities(5), countries)
 
-    outline = html.index("L.geoJson(")
+    outline = html.index("L.geoJSON(null")  # the layer exists (empty) before the markers...
     points = html.index("L.markerClusterGroup(")
-    assert outline < points
-    assert html.count('"type": "Feature"') == len(countries)
+    shapes = html.index('{"type":"FeatureCollection"')  # ...its shapes come after them
+    assert outline < points < shapes
+    assert len(shapes_in(html)) == len(countries)
     assert "background:#DCE8F1" in html  # sea colour when there are no tiles
+
+
+def test_country_layers_share_one_copy_of_the_shapes(countries):
+    summary = pd.DataFrame({"iso3": ["MEX", "ESP"], "people_held": [50, 300]})
+    some = countries[countries["iso3"].isin(["MEX", "ESP", "ITA"])].reset_index(drop=True)
+    layers = [
+        maps.country_choropleth(summary, some, "people_held", name=f"Layer {i}", missing_label="-")
+        for i in range(3)
+    ]
+    html = build(facilities(5), countries, extra_layers=layers)
+
+    assert html.count('"type":"Feature"') == len(countries)  # not once more per layer
+    assert html.count('"coordinates"') == len(countries)
+    assert html.count("function dmChoropleth(") == 1 and html.count("dmChoropleth({") == 3
 
 
 def test_optional_tiles_need_an_attribution(countries):
@@ -160,14 +191,29 @@ def test_5000_facilities_cost_at_most_150_bytes_each(countries):
 
 
 def test_rows_are_compact_and_share_prefix_and_lookups():
-    data = map_data(build(facilities(50)))
+    points = facilities(50)
+    data = map_data(build(points))
 
-    assert data["prefix"] == "/public/facilities/"
+    assert data["prefix"] == "/public/facilities/" and data["suffix"] == ""
     assert data["types"][0] == "" and "Police station" in data["types"]
     first = data["rows"][0]
-    assert first[4] == "F-00000"  # URL suffix only
+    assert first[4] == "F-00000"  # the middle of the URL only
     assert data["types"][first[5]] and data["countries"][first[6]]
-    assert all(len(str(row[0]).split(".")[-1]) <= 5 for row in data["rows"])
+    assert all(len(str(row[0]).split(".")[-1]) <= 4 for row in data["rows"])
+    # Popup lines travel as parts; each repeated part is written once.
+    assert [label_of(data, row) for row in data["rows"]] == list(points["label"])
+    assert len(data["parts"]) == len(set(data["parts"])) < 2 * len(points)
+
+
+def test_links_share_their_start_and_their_end():
+    points = facilities(3).assign(url=[f"/facilities/F-{i}/profile" for i in (1, 22, 333)])
+    data = map_data(build(points))
+
+    assert (data["prefix"], data["suffix"]) == ("/facilities/", "/profile")
+    assert [row[4] for row in data["rows"]] == ["F-1", "F-22", "F-333"]
+    assert [url_of(data, row) for row in data["rows"]] == list(points["url"])
+    one = map_data(build(facilities(1).assign(url=["/facilities/F-9/profile"])))
+    assert url_of(one, one["rows"][0]) == "/facilities/F-9/profile"
 
 
 def test_rows_without_coordinates_are_left_out():
@@ -195,9 +241,8 @@ def test_names_with_quotes_and_angle_brackets_are_escaped_in_the_data(countries)
     assert html.count("</script>") == html.count("<script")  # the name did not close a script
     assert "\\u003c/script\\u003e\\u003cimg" in html
     data = map_data(html)
-    assert data["rows"][0][2] == " ".join(NASTY.split()) and data["rows"][1][3] == " ".join(
-        NASTY.split()
-    )
+    assert data["rows"][0][2] == " ".join(NASTY.split())
+    assert label_of(data, data["rows"][1]) == " ".join(NASTY.split())
     assert "<title>Map &lt;&#34;x&#34;&gt;</title>" in html
 
 
@@ -265,14 +310,17 @@ def test_country_choropleth_colours_countries_and_adds_a_legend(countries):
         summary, countries, "people_held", name="People held", missing_label="No data"
     )
 
-    by_tip = {f["properties"]["tip"]: f["properties"]["k"] for f in layer.data["features"]}
     missing = len(layer.legend.classes)
-    assert by_tip["Mexico: 5,000"] > by_tip["Spain: 300"]
-    assert by_tip["Italy: No data"] == missing and by_tip["France: No data"] == missing
+    assert layer.figures["MEX"] == [layer.legend.index(5000), "5,000"]
+    assert layer.figures["MEX"][0] > layer.figures["ESP"][0] and layer.figures["ESP"][1] == "300"
+    assert layer.figures["ITA"] == [missing, "No data"] == layer.figures["FRA"]
+    assert len(layer.figures) == len(countries)
 
     html = build(facilities(3), countries, extra_layers=[layer])
     assert "People held" in html and "L.control.layers(" in html
     assert "layer.bindTooltip(function" in html and "textContent" in html
+    names = {f["id"]: f["properties"].get("name") for f in shapes_in(html)}
+    assert names["MEX"] == "Mexico"  # the tooltip's "Mexico: 5,000" is put together there
 
 
 def test_country_choropleth_needs_its_column(countries):
@@ -280,6 +328,51 @@ def test_country_choropleth_needs_its_column(countries):
         maps.country_choropleth(
             pd.DataFrame({"iso3": ["MEX"]}), countries, "red_flags", name="x", missing_label="-"
         )
+
+
+# --- served maps: shapes from one cached address ----------------------------------------------
+
+
+def test_a_served_map_carries_no_polygon_and_fetches_the_shapes_after_the_markers(countries):
+    summary = pd.DataFrame({"iso3": ["MEX", "ESP"], "people_held": [50, 300]})
+    layer = maps.country_choropleth(summary, countries, "people_held", name="People",
+                                    missing_label="-")
+    fmap = maps.facility_map(facilities(200), countries=countries, asset_url=static_url,
+                             legend=LEGEND, extra_layers=[layer])
+    maps.link_outlines(fmap, "/map/outlines.json?v=abc")
+    html = maps.render_html(fmap)
+
+    assert '"coordinates"' not in html and "FeatureCollection" not in html
+    assert html.index("L.markerClusterGroup(") < html.index('fetch("/map/outlines.json?v=abc")')
+    assert len(html.encode("utf-8")) < 60_000  # 200 facilities; inline shapes alone are ~190 kB
+    assert len(map_data(html)["rows"]) == 200
+
+
+def test_only_served_maps_link_their_shapes(countries):
+    standalone = maps.facility_map(facilities(2), countries=countries, asset_url=None,
+                                   legend=LEGEND, inline_assets=True)
+    with pytest.raises(ValueError, match="standalone"):
+        maps.link_outlines(standalone, "/map/outlines.json")
+    with pytest.raises(ValueError, match="facility_map"):
+        maps.link_outlines(folium.Map(), "/map/outlines.json")
+    served = maps.facility_map(facilities(2), countries=countries, asset_url=static_url,
+                               legend=LEGEND)
+    with pytest.raises(ValueError, match="javascript"):
+        maps.link_outlines(served, "javascript:alert(1)")
+
+
+def test_outlines_hold_each_country_once_with_its_name_only(countries):
+    shapes = maps.outlines_geojson(countries)
+
+    keys = [f["id"] for f in shapes["features"]]
+    assert len(keys) == len(set(keys)) == len(countries)
+    assert {"MEX", "ESP", "FRA", "AUS"} <= set(keys) and "Kosovo" in keys  # no ISO code: name
+    assert all(set(f["properties"]) <= {"name"} for f in shapes["features"])
+    text = json.dumps(shapes)
+    assert not re.search(r"\d\.\d{3}", text)  # two decimals at most
+    mexico = next(f for f in shapes["features"] if f["id"] == "MEX")
+    assert mexico["properties"] == {"name": "Mexico"}
+    assert mexico["geometry"]["type"] in {"Polygon", "MultiPolygon"}
 
 
 # --- standalone file and embedding ------------------------------------------------------------

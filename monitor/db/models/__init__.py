@@ -17,10 +17,11 @@ from monitor.db.models.recommendation import (
     RecommendationStatus,
     RecommendationUpdate,
 )
+from monitor.db.models.state import DataState
 from monitor.db.models.visit import Answer, Visit, VisitMember, VisitScope, VisitState
 
 __all__ = [
-    "Answer", "AreaScore", "AuditEvent", "Facility", "FacilityAlias", "FacilitySource",
+    "Answer", "AreaScore", "AuditEvent", "DataState", "Facility", "FacilityAlias", "FacilitySource",
     "FacilityStatus", "FacilityType", "Finding", "FindingStatus", "Interview", "InterviewKind",
     "OperatorKind", "Organisation", "Recommendation", "RecommendationStatus",
     "RecommendationUpdate", "RedFlagRecord", "Role", "User", "Visit", "VisitMember",

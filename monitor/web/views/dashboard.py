@@ -17,6 +17,7 @@ from monitor.outputs import charts
 from monitor.services import dashboards, permissions, recommendations
 from monitor.services import facilities as registry
 from monitor.services.public import country_figures
+from monitor.web import pagecache
 from monitor.web.auth import login_required
 from monitor.web.context import current_catalog
 from monitor.web.db import get_session
@@ -63,16 +64,22 @@ def _filters() -> dashboards.OverviewFilters:
 def home():
     """The overview: red flags, the area × facility heat map, concern ranking, trends."""
     _allowed()
+    filters = _filters()  # refuse a bad filter before anything is kept
+    body = pagecache.cached(("dashboard.home", request.query_string, pagecache.viewer_key()),
+                            lambda: _overview_body(filters))
+    return render_template("dashboard/home.html", body=body)
+
+
+def _overview_body(filters: dashboards.OverviewFilters) -> dict[str, str]:
     db = get_session()
     catalog = current_catalog()
     language = map_views.language()
-    filters = _filters()
     top_areas = catalog.standards.top_areas()
     data = dashboards.overview(db, g.user, filters, [a.id for a in top_areas])
     countries, operators = dashboards.filter_choices(db)
     ranked = data.ranked
-    return render_template(
-        "dashboard/home.html", data=data, ranked=ranked[:RANK_ROWS], filters=filters,
+    content = render_template(
+        "dashboard/_home_body.html", data=data, ranked=ranked[:RANK_ROWS], filters=filters,
         heat=_heat_map(data, ranked[:HEAT_ROWS], top_areas, language),
         heat_rows=HEAT_ROWS, rank_rows=RANK_ROWS,
         trend_share=_quarter_share_chart(data.quarters, language),
@@ -80,6 +87,7 @@ def home():
         flag_labels=map_views.red_flag_labels(catalog), countries=countries,
         operators=operators, type_labels=TYPE_LABELS, operator_labels=OPERATOR_LABELS,
     )
+    return {"title": _("Dashboard"), "content": content}
 
 
 def _heat_map(data: dashboards.Overview, ranked: list[dashboards.LatestStatus],
@@ -126,17 +134,24 @@ def facility(public_id: str):
     place = registry.get_facility(db, public_id)
     if place.public_id != public_id.upper():  # merged: show the record kept
         return redirect(url_for(".facility", public_id=place.public_id), code=301)
+    body = pagecache.cached(("dashboard.facility", place.id, pagecache.viewer_key()),
+                            lambda: _facility_body(place))
+    return render_template("dashboard/facility.html", body=body)
+
+
+def _facility_body(place: Any) -> dict[str, str]:
     catalog = current_catalog()
     language = map_views.language()
     top_areas = catalog.standards.top_areas()
-    data = dashboards.facility_dashboard(db, g.user, place, [a.id for a in top_areas])
-    return render_template(
-        "dashboard/facility.html", data=data, facility=place,
+    data = dashboards.facility_dashboard(get_session(), g.user, place, [a.id for a in top_areas])
+    content = render_template(
+        "dashboard/_facility_body.html", data=data, facility=place,
         trend_charts=_facility_charts(data, language), area_names=map_views.area_names(catalog),
         flag_labels=map_views.red_flag_labels(catalog), standards=catalog.standards,
         type_labels=TYPE_LABELS, status_labels=STATUS_LABELS, operator_labels=OPERATOR_LABELS,
         age_days=recommendations.age_days, is_overdue=recommendations.is_overdue,
     )
+    return {"title": f"{place.name} · {_('Dashboard')}", "content": content}
 
 
 def _facility_charts(data: dashboards.FacilityDashboard, language: str) -> list[Any]:

@@ -6,16 +6,31 @@ on the dashboard blueprint (``/dashboard/map``); both call :func:`map_document`.
 The map is its own document, shown in an ``<iframe>``: folium writes inline scripts, which the
 site-wide policy forbids. Only these map routes get a policy that allows inline scripts, and
 it still names no other host: scripts, styles and images come from this site or the page.
+
+Serving it cheaply: the document links Leaflet from ``/static`` and fetches the country shapes
+from one long-cached address (:func:`outlines_response`), so it carries only its facilities.
+A worker keeps the documents it rendered (:class:`DocumentCache`) under a digest of everything
+they are drawn from — the facility rows the gate returned, the country figures, colour,
+language, links — so a repeated request skips folium, and a publication, which changes the
+rows, changes the digest. The digest is also the ETag: a browser holding the same map gets a
+304.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
+import logging
 import math
-from collections.abc import Mapping, Sequence
+import pickle
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
-from flask import Response, url_for
+from flask import Response, current_app, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
@@ -25,6 +40,8 @@ from monitor.core.errors import InputError
 from monitor.services import dashboards
 from monitor.services.catalog import ChecklistCatalog
 from monitor.services.facilities import country_name
+
+log = logging.getLogger(__name__)
 
 #: The map document's policy: inline scripts allowed (folium), nothing from other hosts.
 MAP_POLICY = "; ".join([  # noqa: FLY002 - one directive a line reads best
@@ -63,25 +80,211 @@ def colour_choice(value: str | None) -> str:
     return chosen
 
 
-def map_document(facilities: Sequence[dashboards.MapFacility], countries: Sequence[Any], *,
+def map_document(facilities: Sequence[dashboards.MapFacility],
+                 countries: Sequence[Any] | Callable[[], Sequence[Any]], *,
                  colour: str, public: bool, minimum: int,
                  type_labels: Mapping[Any, Any]) -> Response:
-    """The rendered map as its own HTML document, with the map policy.
+    """The rendered map as its own HTML document, with the map policy and an ETag.
 
     A public map may be framed by any site (the embed snippet); an internal one only here.
     Browsers that know ``frame-ancestors`` ignore the site-wide ``X-Frame-Options`` in favour
-    of it.
+    of it. A public map may be kept by browsers and revalidated (``no-cache``); an internal
+    one keeps the site's ``no-store``.
+
+    :param facilities: what the gate (public) or the reader's view (internal) returned: the
+        document is kept under a digest of these, so it changes when they do.
+    :param countries: the per-country figures, or a function computing them from the same
+        rows (called only when the document is drawn: they follow from *facilities*).
     """
+    key, body = document_parts(facilities, countries, colour=colour, public=public,
+                               minimum=minimum, type_labels=type_labels)
+    return document_response(key, body, public=public)
+
+
+def document_parts(facilities: Sequence[dashboards.MapFacility],
+                   countries: Sequence[Any] | Callable[[], Sequence[Any]], *,
+                   colour: str, public: bool, minimum: int,
+                   type_labels: Mapping[Any, Any]) -> tuple[str | None, bytes]:
+    """The document's ETag (a digest of everything it shows) and its HTML, kept or drawn."""
+    choices = {
+        "colour": colour, "public": public, "minimum": minimum, "language": language(),
+        "type_labels": {str(getattr(k, "value", k)): str(v) for k, v in type_labels.items()},
+        "assets": asset_url(""), "outlines": outlines_url(),
+    }
+    key = document_key(facilities, () if callable(countries) else countries, choices)
+    cache = document_cache()
+    body = cache.get(key) if key is not None else None
+    if body is None:
+        body = _render(facilities, countries() if callable(countries) else countries, choices)
+        if key is not None:
+            cache.put(key, body)
+    return key, body
+
+
+def document_response(key: str | None, body: bytes, *, public: bool) -> Response:
+    """The map document with its policy headers and ETag (or a 304 when the reader has it)."""
+    headers = {"Content-Security-Policy": MAP_POLICY.format(ancestors="*" if public else "'self'")}
+    if public:
+        headers["Cache-Control"] = "no-cache"
+    if key is not None and key in request.if_none_match:
+        return _with_headers(Response(status=304), key, headers)
+    return _with_headers(Response(body, mimetype="text/html"), key, headers)
+
+
+def _render(facilities: Sequence[dashboards.MapFacility], countries: Sequence[Any],
+            choices: Mapping[str, Any]) -> bytes:
     from monitor.outputs import maps
 
     fmap = dashboards.build_map(
-        facilities, countries, colour=colour, public=public, minimum=minimum,
-        language=language(), asset_url=asset_url, link_target="_top",
-        type_labels={getattr(k, "value", k): str(v) for k, v in type_labels.items()},
+        facilities, countries, colour=choices["colour"], public=choices["public"],
+        minimum=choices["minimum"], language=choices["language"], asset_url=asset_url,
+        link_target="_top", type_labels=choices["type_labels"],
     )
-    response = Response(maps.render_html(fmap), mimetype="text/html")
-    response.headers["Content-Security-Policy"] = MAP_POLICY.format(
-        ancestors="*" if public else "'self'")
+    maps.link_outlines(fmap, choices["outlines"])
+    return maps.render_html(fmap).encode("utf-8")
+
+
+def _with_headers(response: Response, key: str | None, headers: Mapping[str, str]) -> Response:
+    response.headers.update(headers)
+    response.vary.add("Accept-Language")  # the language may come from the browser's choice
+    if key is not None:
+        response.set_etag(key)
+    return response
+
+
+# --- The kept documents -----------------------------------------------------------------------
+
+#: At most this many documents per worker (one per filter, colour and language in use)...
+DOCUMENT_CACHE_ENTRIES = 64
+#: ...and at most this many bytes (a document of 5,000 facilities is about 0.6 MB).
+DOCUMENT_CACHE_BYTES = 24 * 1024 * 1024
+_EXTENSION = "monitor.map_documents"
+
+
+class DocumentCache:
+    """A least-recently-used store of rendered map documents, bounded in count and bytes.
+
+    Keys are digests of the documents' inputs, so an entry is never stale: changed data gives
+    another key, and the old entry ages out. Shared by a worker's threads.
+    """
+
+    def __init__(self, entries: int = DOCUMENT_CACHE_ENTRIES,
+                 max_bytes: int = DOCUMENT_CACHE_BYTES) -> None:
+        self.entries = entries
+        self.max_bytes = max_bytes
+        self.hits = 0
+        self.misses = 0
+        self._bodies: OrderedDict[str, bytes] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._bodies)
+
+    def get(self, key: str) -> bytes | None:
+        with self._lock:
+            body = self._bodies.get(key)
+            if body is None:
+                self.misses += 1
+                return None
+            self._bodies.move_to_end(key)
+            self.hits += 1
+            return body
+
+    def put(self, key: str, body: bytes) -> None:
+        if len(body) > self.max_bytes // 4:  # one huge map may not push out all the others
+            return
+        with self._lock:
+            old = self._bodies.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old)
+            self._bodies[key] = body
+            self._bytes += len(body)
+            while len(self._bodies) > self.entries or self._bytes > self.max_bytes:
+                _, dropped = self._bodies.popitem(last=False)
+                self._bytes -= len(dropped)
+
+
+def document_cache() -> DocumentCache:
+    """This application's store of map documents (made on first use)."""
+    cache = current_app.extensions.get(_EXTENSION)
+    if cache is None:
+        cache = current_app.extensions.setdefault(_EXTENSION, DocumentCache())
+    return cache
+
+
+def document_key(facilities: Sequence[Any], countries: Sequence[Any],
+                 choices: Mapping[str, Any]) -> str | None:
+    """A digest of everything a map document is drawn from; ``None`` if it cannot be made.
+
+    The rows are pickled, not printed: a pickle tells a suppressed count (``Suppressed``, a
+    ``str``) from the same text, and it is fast. Equal rows that pickle differently only cost a
+    miss; rows that do not pickle (a new kind of value) are simply not kept.
+    """
+    try:
+        rows = pickle.dumps((list(facilities), list(countries)), protocol=5)
+    except (pickle.PicklingError, TypeError, AttributeError) as problem:
+        log.warning("map document not kept: its rows cannot be digested (%s)", problem)
+        return None
+    digest = hashlib.sha256(_code_version())
+    digest.update(json.dumps(choices, sort_keys=True, default=str).encode("utf-8"))
+    digest.update(rows)
+    return digest.hexdigest()[:40]
+
+
+@functools.cache
+def _code_version() -> bytes:
+    """The code that draws a map: a new release must not be answered with an old ETag."""
+    import monitor
+    from monitor.outputs import maps
+
+    digest = hashlib.sha256(monitor.__version__.encode("ascii"))
+    for module in (maps, dashboards):
+        digest.update(Path(module.__file__ or "").read_bytes())
+    return digest.digest()
+
+
+# --- Country outlines -------------------------------------------------------------------------
+
+#: The boundaries every map is drawn on (``dashboards.build_map`` uses the same).
+OUTLINES_RESOLUTION = "110m"
+
+
+@functools.cache
+def _outlines() -> tuple[bytes, str]:
+    """The country shapes as GeoJSON bytes, and their version (a digest of the bytes)."""
+    from monitor.aggregate.geo import load_countries
+    from monitor.outputs import maps
+
+    shapes = maps.outlines_geojson(load_countries(OUTLINES_RESOLUTION))
+    body = json.dumps(shapes, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return body, hashlib.sha256(body).hexdigest()[:16]
+
+
+def outlines_url() -> str:
+    """The address of the country shapes, with their version (so it can be cached for good)."""
+    return url_for("public.map_outlines", v=_outlines()[1])
+
+
+def outlines_response() -> Response:
+    """The country shapes every map draws: public-domain boundaries, the same for every map.
+
+    Asked for with the current version (``?v=``, as :func:`outlines_url` writes it), the
+    answer may be kept for a year; without it, it must be revalidated (ETag, 304). Any origin
+    may read it: an embedded map runs in a sandboxed frame, whose requests come from no origin.
+    """
+    body, version = _outlines()
+    current = request.args.get("v") == version
+    headers = {
+        "Cache-Control": "public, max-age=31536000, immutable" if current else "public, no-cache",
+        "Access-Control-Allow-Origin": "*",
+    }
+    if version in request.if_none_match:
+        response = Response(status=304)
+    else:
+        response = Response(body, mimetype="application/geo+json")
+    response.headers.update(headers)
+    response.set_etag(version)
     return response
 
 

@@ -38,6 +38,7 @@ from monitor.privacy.policy import LowerBound, Suppressed
 from monitor.services import dashboards
 from monitor.services import public as gate
 from monitor.services.facilities import country_name, is_country
+from monitor.web import pagecache
 from monitor.web.auth import safe_next
 from monitor.web.context import current_catalog, current_settings
 from monitor.web.db import get_session
@@ -159,12 +160,29 @@ def map_frame():
     """The public map document alone (for the frame on /map and for embedding elsewhere)."""
     filters = _map_filters()
     colour = map_views.colour_choice(request.args.get("colour"))
+    # Until the data changes, the same request gets the same document: kept by data version,
+    # the gate's query is skipped too (see monitor.web.pagecache).
+    kept = pagecache.cached(("public.map_frame", request.query_string),
+                            lambda: _map_frame_parts(filters, colour))
+    return map_views.document_response(str(kept["etag"]) or None,
+                                       str(kept["document"]).encode("utf-8"), public=True)
+
+
+def _map_frame_parts(filters: gate.PublicFilter, colour: str) -> dict[str, str]:
     settings = current_settings()
     facilities = gate.public_facilities(get_session(), settings, filters)
-    countries = gate.country_figures(facilities, settings.min_public_count)
-    return map_views.map_document(_map_facilities(facilities), countries, colour=colour,
-                                  public=True, minimum=settings.min_public_count,
-                                  type_labels=TYPE_LABELS)
+    # The country sums follow from the rows the gate returned: summed only for a new document.
+    key, body = map_views.document_parts(
+        _map_facilities(facilities),
+        lambda: gate.country_figures(facilities, settings.min_public_count),
+        colour=colour, public=True, minimum=settings.min_public_count, type_labels=TYPE_LABELS)
+    return {"etag": key or "", "document": body.decode("utf-8")}
+
+
+@bp.route("/map/outlines.json")
+def map_outlines():
+    """The country shapes the map documents draw, as one file browsers keep (no facility data)."""
+    return map_views.outlines_response()
 
 
 # --- Facility profiles and countries ----------------------------------------------------------
@@ -173,11 +191,16 @@ def map_frame():
 @bp.route("/facilities/<public_id>/profile")
 def profile(public_id: str):
     """A facility's public profile: the registry record and its published visits only."""
-    db = get_session()
-    settings = current_settings()
-    cited = gate.resolve_public_id(db, public_id)
+    cited = gate.resolve_public_id(get_session(), public_id)
     if cited != public_id:  # merged or typed in lower case: send people to the id to cite
         return redirect(url_for(".profile", public_id=cited), code=301)
+    body = pagecache.cached(("public.profile", cited), lambda: _profile_body(cited))
+    return render_template("public/profile.html", body=body)
+
+
+def _profile_body(cited: str) -> dict[str, str]:
+    db = get_session()
+    settings = current_settings()
     data = gate.public_profile(db, settings, cited)
     catalog = current_catalog()
     standards = catalog.standards
@@ -185,8 +208,8 @@ def profile(public_id: str):
            and standards.areas[a.area_id].is_top]
     order = {a.id: a.order for a in standards.top_areas()}
     top.sort(key=lambda a: order.get(a.area_id, 99))
-    return render_template(
-        "public/profile.html", profile=data, f=data.facility, areas=top,
+    content = render_template(
+        "public/_profile_body.html", profile=data, f=data.facility, areas=top,
         area_names=map_views.area_names(catalog), standards=standards.standards,
         flag_labels=map_views.red_flag_labels(catalog), type_labels=TYPE_LABELS,
         status_labels=STATUS_LABELS, operator_labels=OPERATOR_LABELS,
@@ -194,6 +217,7 @@ def profile(public_id: str):
         cite_url=url_for(".profile", public_id=cited, _external=True),
         minimum=settings.min_public_count,
     )
+    return {"title": data.facility.name, "content": content}
 
 
 @bp.route("/countries/")

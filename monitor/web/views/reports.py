@@ -20,7 +20,6 @@ from jinja2 import TemplateNotFound
 from monitor.core import paths
 from monitor.core.errors import InputError, RecordNotFound
 from monitor.db.models import Visit
-from monitor.outputs import reports
 from monitor.services import permissions, report_data
 from monitor.services.facilities import get_facility
 from monitor.services.visits import get_visit
@@ -127,6 +126,8 @@ def checklist_pdf(checklist_id: str, version: int):
     if not isinstance(html, str):  # e.g. a redirect: pass it on
         return html
     html = _STATIC_LINK.sub(r"\1", html)
+    from monitor.outputs import reports  # WeasyPrint: loaded by the workers that render
+
     pdf = reports.render_pdf(html, paths.STATIC,
                              stylesheets=[reports.paper_stylesheet(_language())])
     return _pdf_response(pdf, f"checklist-{checklist_id}-v{version}", private=False)
@@ -134,6 +135,8 @@ def checklist_pdf(checklist_id: str, version: int):
 
 def _send(data, name: str) -> Response:
     fmt = _format()
+    from monitor.outputs import reports
+
     built = reports.build(data, fmt=fmt)
     db = get_session()
     report_data.record_generation(db, data, fmt=fmt, by=g.get("user"))
@@ -152,7 +155,7 @@ def _pdf_response(pdf: bytes, name: str, *, private: bool) -> Response:
 
 def _language() -> str:
     language = request.args.get("lang") or str(get_locale() or "en")
-    return report_data.check_language(language)
+    return report_data.check_language(language, current_catalog().standards.languages)
 
 
 def _period(*, required: bool) -> report_data.Period:
