@@ -130,16 +130,17 @@ def _quarter_count_chart(quarters: list[dashboards.Quarter], language: str):
 def facility(public_id: str):
     """One facility: latest status per area, red flags, trends, visits, open recommendations."""
     _allowed()
-    db = get_session()
-    place = registry.get_facility(db, public_id)
-    if place.public_id != public_id.upper():  # merged: show the record kept
-        return redirect(url_for(".facility", public_id=place.public_id), code=301)
-    body = pagecache.cached(("dashboard.facility", place.id, pagecache.viewer_key()),
-                            lambda: _facility_body(place))
+    body = pagecache.cached(("dashboard.facility", public_id, pagecache.viewer_key()),
+                            lambda: _facility_body(public_id))
+    if "moved_to" in body:  # merged: show the record kept
+        return redirect(url_for(".facility", public_id=str(body["moved_to"])), code=301)
     return render_template("dashboard/facility.html", body=body)
 
 
-def _facility_body(place: Any) -> dict[str, str]:
+def _facility_body(public_id: str) -> dict[str, str]:
+    place = registry.get_facility(get_session(), public_id)
+    if place.public_id != public_id.upper():
+        return {"moved_to": place.public_id}
     catalog = current_catalog()
     language = map_views.language()
     top_areas = catalog.standards.top_areas()
