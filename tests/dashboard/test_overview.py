@@ -153,3 +153,16 @@ def test_quarterly_trend_adds_up_visits_per_quarter(db, make_user):
 def test_anonymous_people_are_sent_to_sign_in(client):
     response = client.get("/dashboard/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_red_flag_lists_its_first_facilities_and_counts_them_all(client, db, make_user):
+    from monitor.web.views.dashboard import FLAG_ROWS
+
+    reader, *_ = _seed(db, make_user, 2 * FLAG_ROWS + 10)  # every other one has the flag
+    login(client, reader.email)
+    html = client.get("/dashboard/").get_data(as_text=True)
+    flagged = FLAG_ROWS + 5
+    assert re.search(rf'<strong class="flag-count">{flagged}</strong>\s*Children detained', html)
+    block = html.split("Children detained", 1)[1].split("</details>", 1)[0]
+    assert block.count('href="/dashboard/facilities/') == FLAG_ROWS
+    assert f"The first {FLAG_ROWS} of {flagged} facilities." in block

@@ -33,6 +33,8 @@ MIN_HOURS_OUTDOORS = 1.0
 #: The heat map and the ranking show the facilities of most concern; filters show others.
 HEAT_ROWS = 60
 RANK_ROWS = 200
+#: Facilities listed under each red flag (the count shows them all; filters narrow the list).
+FLAG_ROWS = 25
 
 
 def _allowed() -> None:
@@ -81,7 +83,7 @@ def _overview_body(filters: dashboards.OverviewFilters) -> dict[str, str]:
     content = render_template(
         "dashboard/_home_body.html", data=data, ranked=ranked[:RANK_ROWS], filters=filters,
         heat=_heat_map(data, ranked[:HEAT_ROWS], top_areas, language),
-        heat_rows=HEAT_ROWS, rank_rows=RANK_ROWS,
+        heat_rows=HEAT_ROWS, rank_rows=RANK_ROWS, flag_rows=FLAG_ROWS,
         trend_share=_quarter_share_chart(data.quarters, language),
         trend_counts=_quarter_count_chart(data.quarters, language),
         flag_labels=map_views.red_flag_labels(catalog), countries=countries,
