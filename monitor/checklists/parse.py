@@ -23,13 +23,13 @@ from pathlib import Path
 from typing import Any
 
 from monitor.checklists.schema import (
+    SEVERITIES,
     Checklist,
     Choice,
     LocalText,
     Question,
     QuestionType,
     RedFlag,
-    SEVERITIES,
     RuleSpec,
     Section,
 )

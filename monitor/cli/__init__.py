@@ -13,8 +13,8 @@ import click
 
 from monitor import __version__
 from monitor.cli import (
-    bench,
     assets,
+    bench,
     checklists,
     database,
     demo,

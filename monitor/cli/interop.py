@@ -78,7 +78,8 @@ def import_xlsform(ctx: Context, path: Path, dry_run: bool, out: Path | None,
     expression checklists cannot evaluate, a missing translation...) stop the import, and
     nothing is written. The files are checked with the same validator as `checklists validate`.
     """
-    from monitor.interop.checklist_files import import_xlsform as read, write_checklist
+    from monitor.interop.checklist_files import import_xlsform as read
+    from monitor.interop.checklist_files import write_checklist
 
     checklist_dir = ctx.settings.checklist_dir
     result = read(path, checklist_dir=checklist_dir, one_file=one_file)

@@ -19,13 +19,15 @@ the order of the findings — so a report can print them area by area.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from monitor.checklists.schema import LocalText
 from monitor.compliance.standards import Catalogue
 from monitor.compliance.types import FindingResult, Severity, Status, VisitEvaluation
 
-__all__ = ["PRIORITIES", "SuggestedRecommendation", "suggest_recommendations"]
+__all__ = ["PRIORITIES", "SuggestedRecommendation", "suggest", "suggest_recommendations"]
 
 #: Priorities from most to least pressing.
 PRIORITIES: tuple[str, ...] = ("urgent", "high", "medium", "low")
@@ -93,12 +95,23 @@ def suggest_recommendations(evaluation: VisitEvaluation, catalogue: Catalogue,
     :param language: ``en`` or ``es`` (anything else gets English).
     :returns: the suggestions, grouped by area and most pressing first within an area.
     """
+    flags = [(flag.severity, flag.standards) for flag in evaluation.red_flags]
+    return suggest(evaluation.findings, flags, catalogue, language)
+
+
+def suggest(findings: Iterable[FindingResult], red_flags: Iterable[tuple[Any, Iterable[str]]],
+            catalogue: Catalogue, language: str = "en") -> list[SuggestedRecommendation]:
+    """Draft the suggestions from findings and raised red flags (live or read back from storage).
+
+    :param findings: the visit's findings, in checklist order (only unmet ones are used).
+    :param red_flags: ``(severity, cited standard ids)`` of each red flag raised.
+    """
     if language not in _WORDS:
         language = "en"
-    floors = _red_flag_floors(evaluation)
+    floors = _red_flag_floors(red_flags)
     area_rank = _area_rank(catalogue)
     drafted: list[tuple[int, int, int, SuggestedRecommendation]] = []
-    for position, finding in enumerate(evaluation.findings):
+    for position, finding in enumerate(findings):
         if finding.status not in (Status.NON_COMPLIANT, Status.PARTIALLY_COMPLIANT):
             continue
         urgency = _urgency(finding, floors.get(finding.standard_id))
@@ -122,12 +135,12 @@ def _urgency(finding: FindingResult, floor: int | None) -> int:
     return urgency
 
 
-def _red_flag_floors(evaluation: VisitEvaluation) -> dict[str, int]:
+def _red_flag_floors(red_flags: Iterable[tuple[Any, Iterable[str]]]) -> dict[str, int]:
     """Standard id -> the most pressing priority a raised red flag citing it demands."""
     floors: dict[str, int] = {}
-    for flag in evaluation.red_flags:
-        floor = 0 if flag.severity is Severity.CRITICAL else 1
-        for standard_id in flag.standards:
+    for severity, standards in red_flags:
+        floor = 0 if Severity(str(getattr(severity, "value", severity))) is Severity.CRITICAL else 1
+        for standard_id in standards:
             floors[standard_id] = min(floors.get(standard_id, floor), floor)
     return floors
 

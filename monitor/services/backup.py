@@ -61,8 +61,8 @@ from monitor.core.clock import utcnow
 from monitor.core.errors import InputError
 from monitor.db import models  # noqa: F401  (registers every table on the metadata)
 from monitor.db.base import Base
-from monitor.db.models.state import DataState
 from monitor.db.migrate import head_revision, upgrade_to_head
+from monitor.db.models.state import DataState
 from monitor.db.session import make_engine
 from monitor.services import audit
 

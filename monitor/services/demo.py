@@ -9,9 +9,8 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from monitor.compliance.recommend import suggest_recommendations
 from monitor.core.crypto import Vault
-from monitor.db.models import Facility, FacilitySource, Recommendation, User, Visit
+from monitor.db.models import Facility, FacilitySource, User, Visit
 from monitor.services import accounts, findings, recommendations, visits
 from monitor.services.catalog import ChecklistCatalog
 from monitor.services.demo_data import FACILITIES, USERS
@@ -119,15 +118,15 @@ def load_visits(session: Session, catalog: ChecklistCatalog, vault: Vault) -> in
             if last and index % 5 == 0:
                 continue  # left as a draft, to show the capture screens
             _follow_up_earlier(session, visit, by=author, rng=rng)
-            evaluation = findings.submit_and_evaluate(session, visit, by=author, catalog=catalog,
-                                                      vault=vault)
-            suggestions = suggest_recommendations(evaluation, catalog.standards, "es")
-            recommendations.store_suggestions(session, visit, suggestions[:6], by=author)
-            for rec in visit_recommendations(session, visit)[:4]:
-                recommendations.confirm(session, rec, recommendations.Draft(
-                    text=rec.text, standards=rec.standards, area_id=rec.area_id,
-                    addressee=rec.addressee or facility.operator_name, priority=rec.priority.value,
-                    due_date=day + timedelta(days=180)), by=author, on=visit.end_date)
+            findings.submit_and_evaluate(session, visit, by=author, catalog=catalog, vault=vault)
+            # The team confirms the four most pressing suggestions, as drafted (in Spanish).
+            for suggestion in recommendations.suggestions(session, visit, catalog, "es")[:4]:
+                recommendations.confirm_suggestion(
+                    session, visit, suggestion.standard_id, recommendations.Draft(
+                        text=suggestion.text, addressee=facility.operator_name or
+                        suggestion.addressee_hint, priority=suggestion.priority,
+                        due_date=day + timedelta(days=180)),
+                    catalog=catalog, by=author, on=visit.end_date)
             if last and index % 5 == 1:
                 continue  # waiting for review
             visits.accept_visit(session, visit, by=coordinator)
@@ -135,11 +134,6 @@ def load_visits(session: Session, catalog: ChecklistCatalog, vault: Vault) -> in
                 visits.publish_visit(session, visit, by=coordinator)
     session.flush()
     return created
-
-
-def visit_recommendations(session: Session, visit: Visit) -> list[Recommendation]:
-    return list(session.scalars(select(Recommendation).where(Recommendation.visit_id == visit.id)
-                                .order_by(Recommendation.id)))
 
 
 def _follow_up_earlier(session: Session, visit: Visit, *, by: User, rng: random.Random) -> None:

@@ -53,6 +53,7 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.types import NullType
 
 from monitor.checklists.schema import Checklist, Question, QuestionType
+from monitor.compliance.stored import finding_sentence
 from monitor.core.crypto import Vault
 from monitor.core.errors import InputError
 from monitor.core.messages import N_
@@ -734,7 +735,8 @@ def finding_rows(session: Session, catalog: ChecklistCatalog, settings: Settings
             continue
         yield (finding.visit_id, public_id, name, country, visit_date, finding.standard_id,
                citation, finding.area_id, finding.status.value, finding.severity.value,
-               json.dumps(finding.evidence, ensure_ascii=False, sort_keys=True), finding.text)
+               json.dumps(finding.evidence, ensure_ascii=False, sort_keys=True),
+               finding_sentence(finding, catalog.standards, "en"))
 
 
 # --- recommendations --------------------------------------------------------------------------

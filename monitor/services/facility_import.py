@@ -25,7 +25,13 @@ from sqlalchemy.orm import Session, selectinload
 from monitor.core.messages import N_
 from monitor.core.text import fold
 from monitor.db.models import Facility, FacilitySource, User
-from monitor.imports.facilities import FacilityRecord, ImportResult, RowProblem, clean_rows, read_facility_table
+from monitor.imports.facilities import (
+    FacilityRecord,
+    ImportResult,
+    RowProblem,
+    clean_rows,
+    read_facility_table,
+)
 from monitor.services import audit
 from monitor.services.facilities import FacilityData, create_facility, data_of, update_facility
 

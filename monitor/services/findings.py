@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from monitor.checklists.answers import constraint_problems, missing_required
 from monitor.checklists.expr import is_empty
 from monitor.compliance.engine import evaluate
+from monitor.compliance.stored import evidence_record
 from monitor.compliance.types import VisitEvaluation
 from monitor.core.clock import utcnow
 from monitor.core.crypto import Vault
@@ -31,8 +32,7 @@ from monitor.db.models import (
     VisitSummary,
 )
 from monitor.db.models.finding import Severity
-from monitor.compliance.recommend import suggest_recommendations
-from monitor.services import audit, recommendations, visits
+from monitor.services import audit, visits
 from monitor.services.catalog import ChecklistCatalog
 
 logger = logging.getLogger(__name__)
@@ -71,8 +71,12 @@ def evaluate_visit(visit: Visit, catalog: ChecklistCatalog, vault: Vault) -> Vis
 
 
 def submit_and_evaluate(session: Session, visit: Visit, *, by: User, catalog: ChecklistCatalog,
-                        vault: Vault, language: str = "en") -> VisitEvaluation:
+                        vault: Vault) -> VisitEvaluation:
     """Validate a draft fully, store its findings and close it for editing.
+
+    Recommendations are not written here: the results page suggests one for every standard not
+    met, from the stored findings, and the team confirms, edits or discards each
+    (:func:`monitor.services.recommendations.suggestions`).
 
     :raises IncompleteVisit: required answers are missing or answers break constraints;
         nothing is changed and the draft stays as it was.
@@ -83,35 +87,36 @@ def submit_and_evaluate(session: Session, visit: Visit, *, by: User, catalog: Ch
     invalid = constraint_problems(checklist, evaluation.values, evaluation.relevant)
     if missing or invalid:
         raise IncompleteVisit(missing, invalid)
+    # A draft submitted for the first time has nothing stored to replace; a returned one has.
+    first_submit = visit.submitted_at is None
     visits.mark_submitted(session, visit, by=by)
-    store_evaluation(session, visit, evaluation, catalog)
-    # The team starts from suggestions for every standard not met; it confirms, edits or
-    # discards them on the results page.
-    recommendations.store_suggestions(
-        session, visit, suggest_recommendations(evaluation, catalog.standards, language), by=by)
+    store_evaluation(session, visit, evaluation, catalog, replace=not first_submit)
     return evaluation
 
 
 def store_evaluation(session: Session, visit: Visit, evaluation: VisitEvaluation,
-                     catalog: ChecklistCatalog) -> None:
-    """Replace the visit's stored findings, red flags, area scores and summary row."""
+                     catalog: ChecklistCatalog, *, replace: bool = True) -> None:
+    """Replace the visit's stored findings, red flags, area scores and summary row.
+
+    :param replace: ``False`` when the caller knows nothing is stored yet (a first submit):
+        the deletes and the summary lookup are skipped.
+    """
     checklist = catalog.get(visit.checklist_id, visit.checklist_version)
     sensitive = checklist.sensitive_ids()
-    for table in (Finding, RedFlagRecord, AreaScore):
-        session.execute(delete(table).where(table.visit_id == visit.id))
-    standards = catalog.standards
-    languages = standards.languages  # stored in every language the catalogue is written in
+    if replace:
+        for table in (Finding, RedFlagRecord, AreaScore):
+            session.execute(delete(table).where(table.visit_id == visit.id))
+    languages = catalog.standards.languages  # area rules are kept in every catalogue language
     # Bulk Core inserts: a visit has a hundred findings or more, and they are written again on
-    # every recompute.
+    # every recompute. Their sentences are said on reading (monitor.compliance.stored).
     finding_rows = [{
         "visit_id": visit.id, "standard_id": f.standard_id, "area_id": f.area_id,
         "status": FindingStatus(f.status.value), "severity": Severity(f.severity.value),
-        "evidence": [_evidence(e, sensitive) for e in f.evidence],
-        "text": {lang: f.text(standards, lang) for lang in languages},
+        "evidence": [evidence_record(e, sensitive) for e in f.evidence],
     } for f in evaluation.findings]
     flag_rows = [{
         "visit_id": visit.id, "code": flag.code, "severity": Severity(flag.severity.value),
-        "evidence": [_evidence(e, sensitive) for e in flag.evidence],
+        "evidence": [evidence_record(e, sensitive) for e in flag.evidence],
     } for flag in evaluation.red_flags]
     area_rows = [{
         "visit_id": visit.id, "area_id": area.area_id, "score": area.score,
@@ -123,22 +128,11 @@ def store_evaluation(session: Session, visit: Visit, evaluation: VisitEvaluation
         if rows:
             session.execute(insert(model.__table__), rows)
     session.expire(visit, ["findings", "red_flags", "area_scores"])
-    summary = session.get(VisitSummary, visit.id) or VisitSummary(visit_id=visit.id)
+    summary = (session.get(VisitSummary, visit.id) if replace else None) or VisitSummary(
+        visit_id=visit.id)
     session.add(summary)
     _fill_summary(summary, visit, evaluation)
     session.flush()
-
-
-def _evidence(evidence: Any, sensitive: frozenset[str]) -> dict[str, Any]:
-    hidden = evidence.sensitive or evidence.question_id in sensitive
-    return {
-        "question": evidence.question_id,
-        "answer": None if hidden else evidence.answer,
-        "status": evidence.status.value,
-        "rule": evidence.rule_kind,
-        "threshold": evidence.threshold_text,
-        "sensitive": hidden,
-    }
 
 
 def _number(value: Any, kind: type) -> Any:

@@ -6,15 +6,29 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from monitor.core.clock import today, utcnow
+from monitor.compliance.recommend import SuggestedRecommendation, suggest
+from monitor.compliance.stored import finding_from_record
+from monitor.core.clock import today
 from monitor.core.errors import InputError, InvalidState, RecordNotFound
 from monitor.core.messages import N_
-from monitor.db.models import Recommendation, RecommendationStatus, RecommendationUpdate, User, Visit
+from monitor.db.models import (
+    DismissedSuggestion,
+    Finding,
+    FindingStatus,
+    Recommendation,
+    RecommendationStatus,
+    RecommendationUpdate,
+    RedFlagRecord,
+    User,
+    Visit,
+    VisitState,
+)
 from monitor.db.models.recommendation import CLOSED_STATUSES, Priority
 from monitor.services import audit, permissions
+from monitor.services.catalog import ChecklistCatalog
 
 #: Statuses a follow-up visit can record (``suggested`` is only the state before confirmation).
 FOLLOW_UP_STATUSES = tuple(s for s in RecommendationStatus if s is not RecommendationStatus.SUGGESTED)
@@ -30,28 +44,6 @@ class Draft:
     addressee: str | None = None
     priority: str = "medium"
     due_date: date | None = None
-
-
-def store_suggestions(session: Session, visit: Visit, suggestions: Sequence, *, by: User | None = None) -> int:
-    """Replace the visit's unconfirmed suggestions with fresh ones from the engine."""
-    # Core statements in bulk: a visit with many breaches has dozens of suggestions, and one
-    # ORM object each was a third of the time of a whole submit. Suggestions have no follow-up
-    # history, so deleting them touches no other table.
-    session.execute(delete(Recommendation).where(
-        Recommendation.visit_id == visit.id,
-        Recommendation.status == RecommendationStatus.SUGGESTED))
-    created_at = utcnow()
-    rows = [{
-        "facility_id": visit.facility_id, "visit_id": visit.id, "text": s.text,
-        "standards": [s.standard_id], "area_id": s.area_id, "addressee": s.addressee_hint,
-        "priority": Priority(s.priority), "status": RecommendationStatus.SUGGESTED,
-        "created_by_id": by.id if by else None, "created_at": created_at,
-    } for s in suggestions]
-    if rows:
-        session.execute(insert(Recommendation.__table__), rows)
-    audit.record(session, "recommendation.suggest", by=by, obj=visit,
-                 summary={"suggestions": len(suggestions)})
-    return len(suggestions)
 
 
 def confirm(session: Session, rec: Recommendation, draft: Draft, *, by: User,
@@ -78,21 +70,113 @@ def add(session: Session, visit: Visit, draft: Draft, *, by: User) -> Recommenda
     permissions.require(by, "recommendation.edit", visit)
     rec = Recommendation(facility_id=visit.facility_id, visit_id=visit.id, text="",
                          status=RecommendationStatus.SUGGESTED, created_by_id=by.id)
+    _apply(rec, draft)  # before it joins the session: a refused draft leaves nothing behind
     session.add(rec)
-    _apply(rec, draft)
     session.flush()
     return confirm(session, rec, draft, by=by)
 
 
-def discard(session: Session, rec: Recommendation, *, by: User) -> None:
-    """Drop a suggestion the team does not want to make."""
-    _require(session, rec, by)
-    if rec.status is not RecommendationStatus.SUGGESTED:
-        raise InvalidState(N_("Only a suggestion can be discarded; record a status change "
-                              "instead."))
-    session.delete(rec)
+# -- suggestions ------------------------------------------------------------------------------
+# A suggestion is not stored: it is drafted from the visit's stored findings each time it is
+# shown, in the reader's language. What is stored is the team's decision on it: a confirmed
+# recommendation citing the standard, or a dismissal.
+
+
+def suggestions(session: Session, visit: Visit, catalog: ChecklistCatalog,
+                language: str = "en") -> list[SuggestedRecommendation]:
+    """Recommendations to suggest for the visit: one per standard not met or only partly met.
+
+    Standards the visit already has a recommendation for, and suggestions the team discarded,
+    are left out. A draft (or a returned visit) has nothing to suggest.
+    """
+    if visit.state in (VisitState.DRAFT, VisitState.RETURNED):
+        return []
+    checklist = catalog.get(visit.checklist_id, visit.checklist_version)
+    cited = {flag.id: flag.standards for flag in checklist.red_flags}
+    flags = [(flag.severity.value, cited.get(flag.code, ())) for flag in session.scalars(
+        select(RedFlagRecord).where(RedFlagRecord.visit_id == visit.id))]
+    findings = [finding_from_record(f.standard_id, f.area_id, f.status, f.severity, f.evidence,
+                                    catalog.standards)
+                for f in session.scalars(select(Finding).where(
+                    Finding.visit_id == visit.id,
+                    Finding.status.in_([FindingStatus.NON_COMPLIANT,
+                                        FindingStatus.PARTIALLY_COMPLIANT]))
+                    .order_by(Finding.id))]
+    decided = _decided(session, visit)
+    return [s for s in suggest(findings, flags, catalog.standards, language)
+            if s.standard_id not in decided]
+
+
+def dismissed(session: Session, visit: Visit) -> list[str]:
+    """Standards whose suggestion the team discarded at this visit, in the order discarded."""
+    return list(session.scalars(select(DismissedSuggestion.standard_id).where(
+        DismissedSuggestion.visit_id == visit.id).order_by(DismissedSuggestion.id)))
+
+
+def confirm_suggestion(session: Session, visit: Visit, standard_id: str, draft: Draft, *,
+                       catalog: ChecklistCatalog, by: User,
+                       on: date | None = None) -> Recommendation:
+    """Make the suggestion for *standard_id* (with the team's edits) a recommendation.
+
+    :raises InvalidState: nothing is suggested for that standard at this visit (it is met,
+        already has a recommendation, or was discarded).
+    :raises InputError: the draft is refused (no text, unknown priority).
+    """
+    permissions.require(by, "recommendation.edit", visit)
+    suggestion = _pending(session, visit, standard_id, catalog)
+    draft = Draft(text=draft.text, standards=(standard_id,), area_id=suggestion.area_id,
+                  addressee=draft.addressee, priority=draft.priority, due_date=draft.due_date)
+    rec = Recommendation(facility_id=visit.facility_id, visit_id=visit.id, text="",
+                         status=RecommendationStatus.SUGGESTED, created_by_id=by.id)
+    _apply(rec, draft)
+    session.add(rec)
     session.flush()
-    audit.record(session, "recommendation.discard", by=by, object_type="recommendations", object_id=rec.id)
+    return confirm(session, rec, draft, by=by, on=on)
+
+
+def dismiss_suggestion(session: Session, visit: Visit, standard_id: str, *,
+                       catalog: ChecklistCatalog, by: User) -> None:
+    """Discard the suggestion for *standard_id*: it is not offered again at this visit."""
+    permissions.require(by, "recommendation.edit", visit)
+    _pending(session, visit, standard_id, catalog)
+    session.add(DismissedSuggestion(visit_id=visit.id, standard_id=standard_id,
+                                    dismissed_by_id=by.id))
+    session.flush()
+    audit.record(session, "recommendation.discard", by=by, obj=visit,
+                 summary={"standard": standard_id})
+
+
+def restore_suggestion(session: Session, visit: Visit, standard_id: str, *, by: User) -> None:
+    """Offer a discarded suggestion again."""
+    permissions.require(by, "recommendation.edit", visit)
+    found = session.scalar(select(DismissedSuggestion).where(
+        DismissedSuggestion.visit_id == visit.id, DismissedSuggestion.standard_id == standard_id))
+    if found is None:
+        raise InvalidState(N_("The suggestion for %(standard)s was not discarded.",
+                              standard=standard_id))
+    session.delete(found)
+    session.flush()
+    audit.record(session, "recommendation.restore", by=by, obj=visit,
+                 summary={"standard": standard_id})
+
+
+def _decided(session: Session, visit: Visit) -> set[str]:
+    """Standards of the visit already acted upon: recommended, or their suggestion discarded."""
+    decided = set(dismissed(session, visit))
+    for standards in session.scalars(select(Recommendation.standards).where(
+            Recommendation.visit_id == visit.id,
+            Recommendation.status != RecommendationStatus.SUGGESTED)):
+        decided.update(str(s) for s in standards or ())
+    return decided
+
+
+def _pending(session: Session, visit: Visit, standard_id: str,
+             catalog: ChecklistCatalog) -> SuggestedRecommendation:
+    for suggestion in suggestions(session, visit, catalog):
+        if suggestion.standard_id == standard_id:
+            return suggestion
+    raise InvalidState(N_("Nothing is suggested for %(standard)s at this visit: it is met, "
+                          "already has a recommendation, or was discarded.", standard=standard_id))
 
 
 def record_follow_up(session: Session, rec: Recommendation, *, status: str, by: User,

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session, selectinload
 from monitor.checklists.schema import Checklist, LocalText, Question
 from monitor.checklists.yamlsource import LocatedList, LocatedMap, load_yaml
 from monitor.compliance.standards import Catalogue, Standard
+from monitor.compliance.stored import finding_sentence
 from monitor.core import paths
 from monitor.core.clock import today
 from monitor.core.errors import ChecklistError, InputError, Problem, RecordNotFound
@@ -980,7 +981,7 @@ class _Reader:
         return FindingItem(
             standard=self.standard_ref(finding.standard_id), status=finding.status.value,
             severity=finding.severity.value, subarea=self.area_name(finding.area_id),
-            text=None if self.public else finding.text_in(self.language),
+            text=None if self.public else finding_sentence(finding, self.standards, self.language),
             evidence=self.evidence(finding.evidence or [], visit), trend=trend)
 
     def area_blocks(self, visit: Visit, findings: Sequence[Finding],

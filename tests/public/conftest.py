@@ -146,9 +146,8 @@ def _seed(session: Session, world: World) -> None:
                                text=_mark(world, "suggestion"), standards=["mandela-r23"],
                                priority=Priority.LOW, status=RecommendationStatus.SUGGESTED))
     finding = session.scalars(select(Finding).where(Finding.visit_id == visit.id)).first()
-    finding.text = {"en": _mark(world, "finding-text"), "es": _mark(world, "finding-text")}
     finding.evidence = [{"question": "population_total", "answer": _mark(world, "evidence"),
-                         "status": "compliant", "rule": "threshold", "threshold": None,
+                         "status": finding.status.value, "rule": "threshold", "threshold": None,
                          "sensitive": False}]
     flag_evidence = [{"question": "x", "answer": _mark(world, "flag-evidence")}]
     if visit.red_flags:

@@ -132,7 +132,8 @@ def test_the_markers_are_really_there_for_signed_in_readers(app, world):
     dashboard = client.get(f"/dashboard/facilities/{world.facility}").get_data(as_text=True)
     assert world.markers["recommendation-text"] in dashboard
     results = client.get(f"/visits/{world.visit_id}/results").get_data(as_text=True)
-    assert world.markers["finding-text"] in results
+    # The finding's sentence is said from its evidence, marker included.
+    assert f"{world.markers['evidence']}&#39; (question population_total)" in results
 
 
 def test_small_counts_are_suppressed_everywhere_they_appear(app, world):

@@ -30,7 +30,6 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from monitor.compliance.recommend import suggest_recommendations
 from monitor.core.crypto import Vault, generate_key
 from monitor.core.settings import Settings
 from monitor.db.migrate import upgrade_to_head
@@ -76,15 +75,12 @@ def _more_facilities(session, catalog, vault, wanted: int) -> None:
                 recommendations.record_follow_up(session, rec, status=rng.choice(
                     ["in_progress", "implemented", "not_implemented"]), by=author, visit=visit,
                     on=day)
-            evaluation = findings.submit_and_evaluate(session, visit, by=author, catalog=catalog,
-                                                      vault=vault)
-            recommendations.store_suggestions(
-                session, visit, suggest_recommendations(evaluation, catalog.standards, "en")[:5],
-                by=author)
-            for rec in demo.visit_recommendations(session, visit)[:3]:
-                recommendations.confirm(session, rec, recommendations.Draft(
-                    text=rec.text, standards=rec.standards, area_id=rec.area_id,
-                    priority=rec.priority.value), by=author, on=day)
+            findings.submit_and_evaluate(session, visit, by=author, catalog=catalog, vault=vault)
+            for suggestion in recommendations.suggestions(session, visit, catalog, "en")[:3]:
+                recommendations.confirm_suggestion(
+                    session, visit, suggestion.standard_id, recommendations.Draft(
+                        text=suggestion.text, priority=suggestion.priority),
+                    catalog=catalog, by=author, on=day)
             visits.accept_visit(session, visit, by=coordinator)
             visits.publish_visit(session, visit, by=coordinator)
         session.flush()

@@ -133,7 +133,6 @@ def _seed(session: Session, world: World) -> None:
     finding = session.scalars(select(Finding).where(
         Finding.visit_id == visit.id, Finding.status == "non_compliant")
         .order_by(Finding.id)).first()
-    finding.text = {"en": _mark(world, "finding-text"), "es": _mark(world, "finding-text")}
     finding.evidence = [{"question": "population_total",
                          "answer": _mark(world, "evidence", shown_internally=True),
                          "status": "non_compliant", "rule": "threshold", "threshold": None,

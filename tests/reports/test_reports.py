@@ -116,7 +116,9 @@ def test_the_visit_report_has_the_team_red_flags_findings_scores_and_citations(w
     # The score table gives the rule behind each rating; the finding keeps its sentence.
     rated = [a for a in data.areas if a.rule]
     assert rated and all(flat(a.rule)[:40] in text for a in rated)
-    assert world.secret["finding-text"] in text
+    # The sentence is said from the stored evidence, answer and question included.
+    assert "As recorded: Not met: " in flat(text)
+    assert f"'{world.internal['evidence']}' (question population_total)" in flat(text)
     assert world.internal["evidence"] in text
     # Access to the facility is described from the non-sensitive answers only.
     assert "Did the visit take place" in text

@@ -70,6 +70,7 @@ class World:
             "interview_id": self.ids["interview"], "public_id": self.ids["facility"],
             "user_id": self.users["viewer"], "code": "es", "checklist_id": "core", "version": 1,
             "iso3": "MEX", "kind": "findings", "filename": "findings.csv",
+            "standard_id": "mandela-r23",
         }
 
 

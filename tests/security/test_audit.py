@@ -13,7 +13,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from monitor.core.crypto import Vault, generate_key
-from monitor.db.models import AuditEvent, Recommendation
+from monitor.db.models import AuditEvent, Finding, FindingStatus, VisitState
+from monitor.db.models.finding import Severity
 from monitor.db.session import make_session_factory
 from monitor.services import (
     accounts,
@@ -136,17 +137,24 @@ def test_every_write_and_export_is_recorded_with_who_and_what(sqlite_url, tmp_pa
     rec, events = run(lambda: recommendations.add(db, visit, recommendations.Draft(
         text="Open the yard."), by=author))
     assert actions(events) == ["recommendation.confirm"]
-    from monitor.compliance.recommend import suggest_recommendations  # noqa: F401 (real engine)
-
-    class Suggestion:
-        text, standard_id, area_id, addressee_hint, priority = ("Hire a doctor.", "x", None,
-                                                                None, "high")
-
-    _, events = run(lambda: recommendations.store_suggestions(db, visit, [Suggestion()], by=author))
-    assert actions(events) == ["recommendation.suggest"] and events[0].summary == {"suggestions": 1}
-    suggested = db.scalar(select(Recommendation).where(Recommendation.status == "suggested"))
-    _, events = run(lambda: recommendations.discard(db, suggested, by=author))
+    # A suggestion is drafted from stored findings; discarding and restoring it are audited.
+    db.add(Finding(visit_id=visit.id, standard_id="mandela-r23", area_id="regime",
+                   status=FindingStatus.NON_COMPLIANT, severity=Severity.HIGH, evidence=[]))
+    visit.state, visit.submitted_at = VisitState.SUBMITTED, visit.created_at
+    db.flush()
+    _, events = run(lambda: recommendations.dismiss_suggestion(db, visit, "mandela-r23",
+                                                               catalog=catalog, by=author))
     assert actions(events) == ["recommendation.discard"]
+    assert events[0].summary == {"standard": "mandela-r23"}
+    _, events = run(lambda: recommendations.restore_suggestion(db, visit, "mandela-r23",
+                                                               by=author))
+    assert actions(events) == ["recommendation.restore"]
+    draft = recommendations.Draft(text="Give an hour outdoors every day.")
+    _, events = run(lambda: recommendations.confirm_suggestion(db, visit, "mandela-r23", draft,
+                                                               catalog=catalog, by=author))
+    assert actions(events) == ["recommendation.confirm"]
+    visit.state, visit.submitted_at = VisitState.DRAFT, None
+    db.flush()
     _, events = run(lambda: recommendations.record_follow_up(db, rec, status="in_progress",
                                                              by=author))
     assert actions(events) == ["recommendation.follow_up"]

@@ -10,12 +10,12 @@ from monitor.db.models import (
     AreaScore,
     Finding,
     Recommendation,
-    RecommendationStatus,
     RedFlagRecord,
     Visit,
     VisitState,
     VisitSummary,
 )
+from monitor.services import recommendations
 from monitor.services.synthetic import AnswerGenerator, FacilityProfile
 from tests.conftest import csrf_token, login
 from tests.web.test_visits import make_facility, open_section, open_visit, post
@@ -63,14 +63,15 @@ def test_a_visit_entered_through_the_pages_is_submitted_and_its_results_are_stor
     flags = set(db.scalars(select(RedFlagRecord.code).where(RedFlagRecord.visit_id == visit_id)))
     scores = db.scalar(select(func.count(AreaScore.id)).where(AreaScore.visit_id == visit_id))
     summary = db.get(VisitSummary, visit_id)
-    suggestions = db.scalars(select(Recommendation).where(
-        Recommendation.visit_id == visit_id,
-        Recommendation.status == RecommendationStatus.SUGGESTED)).all()
+    stored_suggestions = db.scalar(select(func.count(Recommendation.id)).where(
+        Recommendation.visit_id == visit_id))
+    suggestions = recommendations.suggestions(db, visit, catalog, "en")
     assert findings > 50 and scores >= 7
     assert "children_detained" in flags
     assert summary is not None and summary.children and summary.children > 0
     assert summary.red_flag_count == len(flags)
     assert suggestions, "non-compliant findings must come with suggested recommendations"
+    assert stored_suggestions == 0, "suggestions are drafted on reading, not stored at submit"
 
     results = client.get(f"/visits/{visit_id}/results")
     text = results.get_data(as_text=True)

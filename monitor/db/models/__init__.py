@@ -13,6 +13,7 @@ from monitor.db.models.facility import (
 from monitor.db.models.finding import AreaScore, Finding, FindingStatus, RedFlagRecord, VisitSummary
 from monitor.db.models.interview import Interview, InterviewKind
 from monitor.db.models.recommendation import (
+    DismissedSuggestion,
     Recommendation,
     RecommendationStatus,
     RecommendationUpdate,
@@ -21,7 +22,7 @@ from monitor.db.models.state import DataState
 from monitor.db.models.visit import Answer, Visit, VisitMember, VisitScope, VisitState
 
 __all__ = [
-    "Answer", "AreaScore", "AuditEvent", "DataState", "Facility", "FacilityAlias", "FacilitySource",
+    "Answer", "AreaScore", "AuditEvent", "DataState", "DismissedSuggestion", "Facility", "FacilityAlias", "FacilitySource",
     "FacilityStatus", "FacilityType", "Finding", "FindingStatus", "Interview", "InterviewKind",
     "OperatorKind", "Organisation", "Recommendation", "RecommendationStatus",
     "RecommendationUpdate", "RedFlagRecord", "Role", "User", "Visit", "VisitMember",

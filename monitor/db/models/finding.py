@@ -58,15 +58,12 @@ class Finding(Base):
     area_id: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[FindingStatus] = mapped_column(checked_enum(FindingStatus, "finding_status"))
     severity: Mapped[Severity] = mapped_column(checked_enum(Severity, "severity"))
-    #: Question ids, answers (never for sensitive questions) and thresholds that decided it.
+    #: Question ids, answers (never for sensitive questions) and thresholds that decided it,
+    #: as :func:`monitor.compliance.stored.evidence_record` writes them. The finding's sentence
+    #: is said from these on reading (:func:`monitor.compliance.stored.finding_sentence`).
     evidence: Mapped[list[Any]] = mapped_column(JSON, default=list)
-    #: The finding as a sentence, per language (``{"en": ..., "es": ...}``).
-    text: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     visit: Mapped[Visit] = relationship(back_populates="findings")
-
-    def text_in(self, language: str) -> str:
-        return self.text.get(language) or self.text.get("en") or ""
 
 
 class RedFlagRecord(Base):

@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from monitor.core.clock import utcnow
@@ -14,6 +14,8 @@ from monitor.db.base import Base, checked_enum
 
 
 class RecommendationStatus(enum.StrEnum):
+    #: Only while a recommendation is being written: suggestions themselves are not stored
+    #: (they are drafted from the findings when shown, see ``services.recommendations``).
     SUGGESTED = "suggested"
     NOT_IMPLEMENTED = "not_implemented"
     IN_PROGRESS = "in_progress"
@@ -91,3 +93,21 @@ class RecommendationUpdate(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     recommendation: Mapped[Recommendation] = relationship(back_populates="updates")
+
+
+class DismissedSuggestion(Base):
+    """A standard whose suggested recommendation the team chose not to make at a visit.
+
+    Suggestions are drafted from the stored findings each time they are shown; this is the only
+    trace a discarded one leaves, so that it is not offered again (and can be brought back).
+    """
+
+    __tablename__ = "dismissed_suggestions"
+    __table_args__ = (UniqueConstraint("visit_id", "standard_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"))
+    standard_id: Mapped[str] = mapped_column(String(64))
+    dismissed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+    dismissed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from monitor.core.errors import InputError
-from monitor.db.models import Recommendation, VisitState
+from monitor.compliance.stored import finding_sentence
+from monitor.core.errors import InputError, InvalidState
+from monitor.db.models import Recommendation, RecommendationStatus, VisitState
 from monitor.db.models.recommendation import Priority
 from monitor.services import permissions, recommendations
 from monitor.services.recommendations import FOLLOW_UP_STATUSES
@@ -31,18 +33,65 @@ def show(visit_id: int):
     visit = get_visit(db, visit_id, g.user)
     if visit.state in (VisitState.DRAFT, VisitState.RETURNED):
         flash(_("Results appear once the visit is submitted."), "info")
+    return _render(visit)
+
+
+def _render(visit, *, kept: dict | None = None, status: int = 200):
+    """The results page; *kept* holds what was typed into a suggestion's form that was refused."""
+    db = get_session()
     catalog = current_catalog()
     checklist = catalog.get(visit.checklist_id, visit.checklist_version)
-    recs = list(db.scalars(select(Recommendation).where(Recommendation.visit_id == visit.id)
-                           .order_by(Recommendation.id)))
-    return render_template(
+    language = str(get_locale() or "en")
+    recs = list(db.scalars(select(Recommendation).where(
+        Recommendation.visit_id == visit.id,
+        Recommendation.status != RecommendationStatus.SUGGESTED).order_by(Recommendation.id)))
+    page = render_template(
         "results/visit.html", visit=visit, results=visit_results(db, visit, catalog.standards),
         standards=catalog.standards, checklist=checklist, recommendations=recs,
+        suggestions=recommendations.suggestions(db, visit, catalog, language),
+        dismissed=recommendations.dismissed(db, visit), kept=kept or {},
+        finding_text=lambda finding: finding_sentence(finding, catalog.standards, language),
         flag_defs={flag.id: flag for flag in checklist.red_flags},
         can_edit_recs=permissions.can(g.user, "recommendation.edit", visit),
         priorities=[p.value for p in Priority], today=date.today(),
         follow_up_statuses=[s.value for s in FOLLOW_UP_STATUSES],
     )
+    return page, status
+
+
+@bp.route("/visits/<int:visit_id>/suggestions/<standard_id>", methods=["POST"])
+@login_required
+def suggestion(visit_id: int, standard_id: str):
+    """Confirm (with the team's edits), discard, or bring back a suggested recommendation."""
+    db = get_session()
+    visit = get_visit(db, visit_id, g.user)
+    catalog = current_catalog()
+    action = request.form.get("action", "confirm")
+    try:
+        if action == "discard":
+            recommendations.dismiss_suggestion(db, visit, standard_id, catalog=catalog, by=g.user)
+            message, anchor = _("Suggestion discarded."), "#suggestions"
+        elif action == "restore":
+            recommendations.restore_suggestion(db, visit, standard_id, by=g.user)
+            message, anchor = _("The suggestion is offered again."), f"#sugg-{standard_id}"
+        else:
+            recommendations.confirm_suggestion(db, visit, standard_id, _draft_from_form(),
+                                               catalog=catalog, by=g.user)
+            message, anchor = _("Recommendation saved."), "#recommendations"
+    except InputError as error:
+        # The page again, with what was typed kept in the form and the reason beside it.
+        db.rollback()
+        typed = {key: request.form.get(key, "") for key in ("text", "addressee", "priority",
+                                                             "due_date")}
+        return _render(get_visit(db, visit_id, g.user),
+                       kept={standard_id: {**typed, "error": localise(error)}}, status=422)
+    except InvalidState as error:  # decided meanwhile (a second click, another team member)
+        db.rollback()
+        flash(localise(error), "error")
+        return redirect(url_for(".show", visit_id=visit_id) + "#recommendations")
+    db.commit()
+    flash(message, "success" if action == "confirm" else "info")
+    return redirect(url_for(".show", visit_id=visit_id) + anchor)
 
 
 def _draft_from_form(rec: Recommendation | None = None) -> recommendations.Draft:
@@ -61,21 +110,17 @@ def _draft_from_form(rec: Recommendation | None = None) -> recommendations.Draft
 @bp.route("/recommendations/<int:rec_id>/confirm", methods=["POST"])
 @login_required
 def confirm(rec_id: int):
-    """Confirm (and edit) a suggested recommendation, or save edits to a confirmed one."""
+    """Save edits to a confirmed recommendation (its text, addressee, priority, due date)."""
     db = get_session()
     rec = db.get(Recommendation, rec_id) or abort(404)
     get_visit(db, rec.visit_id, g.user)  # visibility first: 404 for other organisations
     try:
-        if request.form.get("action") == "discard":
-            recommendations.discard(db, rec, by=g.user)
-            flash(_("Suggestion discarded."), "info")
-        else:
-            recommendations.confirm(db, rec, _draft_from_form(rec), by=g.user)
-            flash(_("Recommendation saved."), "success")
+        recommendations.confirm(db, rec, _draft_from_form(rec), by=g.user)
     except InputError as error:
         flash(localise(error), "error")
         return redirect(url_for(".show", visit_id=rec.visit_id) + f"#rec-{rec_id}")
     db.commit()
+    flash(_("Recommendation saved."), "success")
     return redirect(url_for(".show", visit_id=rec.visit_id) + "#recommendations")
 
 

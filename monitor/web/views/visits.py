@@ -12,9 +12,8 @@ import logging
 from typing import Any
 
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import select
 
 from monitor.core.errors import InputError, RecordNotFound
@@ -281,8 +280,7 @@ def submit(visit_id: int):
         abort(400)
     db = get_session()
     try:
-        submit_and_evaluate(db, visit, by=g.user, catalog=current_catalog(), vault=current_vault(),
-                            language=str(get_locale() or "en"))
+        submit_and_evaluate(db, visit, by=g.user, catalog=current_catalog(), vault=current_vault())
     except IncompleteVisit as error:
         db.rollback()
         visit, checklist = _load(visit_id)
