@@ -50,6 +50,8 @@ class PageCache:
         self._bytes = 0
         self._version: int | None = None
         self._lock = threading.Lock()
+        #: One gate per body being built: the other threads wanting it wait for it.
+        self._building: dict[tuple[int, Hashable], threading.Lock] = {}
 
     @property
     def enabled(self) -> bool:
@@ -68,6 +70,35 @@ class PageCache:
             self._entries.move_to_end(key)
             self.stats.hits += 1
             return blocks
+
+    def get_or_build(self, version: int, key: Hashable,
+                     build: Callable[[], dict[str, Markup]]) -> dict[str, Markup]:
+        """The kept body, or one built by a single thread while the others wanting it wait.
+
+        After a write, every thread of a worker misses at once; without the gate each would
+        build the same overview or map at the same time, multiplying the worker's memory and
+        CPU by its threads for a body only one of them needs to build.
+        """
+        blocks = self.get(version, key)
+        if blocks is not None:
+            return blocks
+        with self._lock:
+            gate = self._building.setdefault((version, key), threading.Lock())
+        try:
+            with gate:
+                blocks = self._peek(version, key)  # built by the thread that held the gate?
+                if blocks is None:
+                    blocks = build()
+                    self.put(version, key, blocks)
+        finally:
+            with self._lock:
+                if self._building.get((version, key)) is gate:
+                    del self._building[(version, key)]
+        return blocks
+
+    def _peek(self, version: int, key: Hashable) -> dict[str, Markup] | None:
+        with self._lock:
+            return self._entries.get(key) if self._version == version else None
 
     def put(self, version: int, key: Hashable, blocks: dict[str, Markup]) -> None:
         size = sum(len(text) for text in blocks.values())
@@ -126,11 +157,7 @@ def cached(key: Hashable, build: Callable[[], Mapping[str, str]]) -> dict[str, M
     # merely replaced at the next request; the reverse could keep stale data.
     version = data_version(get_session())
     full_key = (key, str(get_locale()), request.host_url, today())
-    blocks = cache.get(version, full_key)
-    if blocks is None:
-        blocks = _markup(build())
-        cache.put(version, full_key, blocks)
-    return blocks
+    return cache.get_or_build(version, full_key, lambda: _markup(build()))
 
 
 def _markup(blocks: Mapping[str, str]) -> dict[str, Markup]:

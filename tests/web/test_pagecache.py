@@ -175,3 +175,38 @@ def test_the_cache_can_be_turned_off(settings, published):
     for _ in range(2):
         assert client.get(f"/facilities/{place.public_id}/profile").status_code == 200
     assert len(app.extensions["monitor.pagecache"]) == 0
+
+
+def test_threads_missing_the_same_body_at_once_build_it_once():
+    """After a write every thread misses together; one builds, the others wait for its body."""
+    import threading
+    import time
+
+    cache = PageCache(1024 * 1024)
+    builds, started = [], threading.Event()
+
+    def build():
+        builds.append(threading.get_ident())
+        started.set()
+        time.sleep(0.2)  # a slow overview: the other threads arrive while it is being built
+        return {"content": Markup("<p>overview</p>")}
+
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(
+        cache.get_or_build(7, "overview", build))) for _ in range(4)]
+    threads[0].start()
+    started.wait(5)
+    for thread in threads[1:]:
+        thread.start()
+    for thread in threads:
+        thread.join(5)
+    assert len(builds) == 1 and len(results) == 4
+    assert all(r == {"content": Markup("<p>overview</p>")} for r in results)
+    # Another version is another body: built again, once.
+    assert cache.get_or_build(8, "overview", build) == results[0] and len(builds) == 2
+    # A build that fails lets the next thread build.
+    def failing():
+        raise RuntimeError("database gone")
+    with pytest.raises(RuntimeError):
+        cache.get_or_build(9, "map", failing)
+    assert cache.get_or_build(9, "map", build) and len(builds) == 3
