@@ -63,8 +63,8 @@ def cold_latency(url: str, port: int, path: str, *, headers: dict[str, str] | No
 
 
 def submit_latency(url: str, vault: Vault, browser: Any, catalog: ChecklistCatalog, *,
-                   count: int) -> float:
-    """Median seconds of the HTTP submit of a complete visit (all questions answered).
+                   count: int) -> list[float]:
+    """Seconds of each HTTP submit of a complete visit (all questions answered), in order.
 
     Drafts are prepared through the services (answers drawn by the synthetic generator), then
     submitted over HTTP by a signed-in coordinator: the request validates, evaluates, stores the
@@ -97,7 +97,7 @@ def submit_latency(url: str, vault: Vault, browser: Any, catalog: ChecklistCatal
         if status not in (200, 302, 303):
             raise RuntimeError(f"submitting visit {visit_id} over HTTP gave {status}")
         times.append(seconds)
-    return statistics.median(times)
+    return times
 
 
 def _today():
@@ -194,12 +194,16 @@ def facility_report(url: str, catalog: ChecklistCatalog, workdir: Path, *,
 
 
 def _report_peak_rss_mb(url: str, workdir: Path, facility_id: int) -> float:
-    """Peak resident memory (MB) of a new Python process that builds one facility report."""
+    """Peak resident memory (MB) of a new Python process that builds one facility report.
+
+    The peak is the process's own VmHWM: ``ru_maxrss`` would also count the pages of this
+    (larger) process that the child held between fork and exec.
+    """
     import subprocess
     import sys
 
     script = (
-        "import resource, sys\n"
+        "import sys\n"
         "from pathlib import Path\n"
         "from monitor.core import paths\n"
         "from monitor.core.settings import Settings\n"
@@ -214,7 +218,8 @@ def _report_peak_rss_mb(url: str, workdir: Path, facility_id: int) -> float:
         "with make_session_factory(url)() as session:\n"
         "    facility = session.get(Facility, fid)\n"
         "    build(facility_report(session, facility, settings=settings, catalog=catalog))\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n")
+        "status = Path('/proc/self/status').read_text()\n"
+        "print(int(status.split('VmHWM:')[1].split()[0]) / 1024)\n")
     done = subprocess.run([sys.executable, "-c", script, url, str(workdir), str(facility_id)],
                           capture_output=True, text=True, check=True)
     return float(done.stdout.strip().splitlines()[-1])

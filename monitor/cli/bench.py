@@ -30,6 +30,9 @@ def _table(document: dict) -> list[str]:
 @click.option("--scale", type=click.Choice(["tiny", "small", "medium", "large"]), default="small",
               show_default=True, help="Size of the synthetic history (small: 200 facilities, "
               "2,000 visits; medium: 2,000/20,000; large: 5,000/100,000).")
+@click.option("--baseline", type=click.Choice(["tiny", "small"]), default="small",
+              show_default=True, help="The scale growth ratios compare with (tiny: a quick check "
+              "that the benchmark runs, not figures to compare).")
 @click.option("--db", "db_url", default=None,
               help="Database server to run on (default: SQLite files in the work folder). For "
                    "PostgreSQL, one database per scale is created beside the one named.")
@@ -43,19 +46,20 @@ def _table(document: dict) -> list[str]:
 @click.option("--reports", "report_batch", type=click.IntRange(1, 500), default=50,
               show_default=True, help="How many facility PDF reports the batch renders.")
 @pass_context
-def bench(ctx: Context, scale: str, db_url: str | None, json_path: Path | None,
+def bench(ctx: Context, scale: str, baseline: str, db_url: str | None, json_path: Path | None,
           workdir: Path | None, seconds: float, concurrency: int, report_batch: int) -> None:
     """Measure pages, visit submit, reports, exports and the public map at a scale.
 
-    Every figure is taken at `small` and at the chosen scale, with the growth between them; the
-    trivial /ping endpoint is measured in the same run as the baseline for every ratio.
+    Every figure is taken at `small` (or --baseline) and at the chosen scale, with the growth
+    between them; the trivial /ping endpoint is measured in the same run as the reference for
+    every ratio. Synthetic databases are kept in the work folder and reused by later runs.
     """
     from monitor.bench.run import bench as run_bench
 
     document = run_bench(scale, db_url=db_url,
                          workdir=workdir or ctx.settings.instance_dir / "bench",
                          json_path=json_path, seconds=seconds, concurrency=concurrency,
-                         report_batch=report_batch,
+                         report_batch=report_batch, baseline=baseline,
                          echo=lambda text: click.echo(text, err=True), progress=progress)
     for line in _table(document):
         click.echo(line)

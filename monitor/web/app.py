@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_wtf import CSRFProtect
 
+from monitor.compliance.engine import prepare as prepare_rules
 from monitor.core import paths
 from monitor.core.crypto import vault_for
 from monitor.core.settings import Settings
@@ -56,14 +57,20 @@ def _add_ping(app: Flask) -> None:
 
 
 def _attach_database(app: Flask, settings: Settings) -> None:
-    app.extensions["monitor.sessions"] = make_session_factory(settings.database_url)
+    app.extensions["monitor.sessions"] = make_session_factory(settings.database_url,
+                                                              deferred_checkpoints=True)
+    app.after_request(db.checkpoint_after_writes)
     app.teardown_appcontext(db.close_session)
     app.before_request(auth.load_user)
 
 
 def _attach_catalog(app: Flask, settings: Settings) -> None:
-    # Fail at start-up rather than on the first visit that needs a broken checklist.
-    app.extensions["monitor.catalog"] = load_catalog(settings.checklist_dir)
+    # Fail at start-up rather than on the first visit that needs a broken checklist; compile
+    # every checklist's rules now, so that the first submit does not wait for it.
+    catalog = load_catalog(settings.checklist_dir)
+    for checklist in catalog:
+        prepare_rules(checklist, catalog.standards)
+    app.extensions["monitor.catalog"] = catalog
 
 
 def _attach_vault(app: Flask, settings: Settings) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, request
+import functools
+
+from flask import Response, current_app, g, request
 from sqlalchemy.orm import Session
 
-from monitor.db.session import writing_session
+from monitor.db.session import checkpoint, writing_session
 
 _READ_ONLY = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -18,8 +20,26 @@ def get_session() -> Session:
     """
     if "db_session" not in g:
         factory = current_app.extensions["monitor.sessions"]
-        g.db_session = factory() if request.method in _READ_ONLY else writing_session(factory)
+        if request.method in _READ_ONLY:
+            g.db_session = factory()
+        else:
+            g.db_session = writing_session(factory)
+            g.db_may_have_written = True
     return g.db_session
+
+
+def checkpoint_after_writes(response: Response) -> Response:
+    """After a request that may have written, checkpoint SQLite's log once the response is sent.
+
+    The web application's engine leaves checkpoints to this (see
+    :func:`monitor.db.session.make_engine`), so no save waits for one; the server runs it when
+    it closes the response, after the last byte has gone to the browser.
+    """
+    if g.get("db_may_have_written"):
+        engine = current_app.extensions["monitor.sessions"].kw["bind"]
+        if engine.dialect.name == "sqlite":
+            response.call_on_close(functools.partial(checkpoint, engine))
+    return response
 
 
 def close_session(error: BaseException | None = None) -> None:
