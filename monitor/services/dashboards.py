@@ -2,8 +2,8 @@
 
 Everything here reads the rows stored when a visit was submitted (``visit_summaries`` and
 ``area_scores``), never the answers: an overview is a fixed handful of indexed queries however
-many facilities and visits the database holds (the latest visit per facility comes from one
-window-function query, the quarterly trend from one GROUP BY).
+many facilities and visits the database holds (the latest visit per facility from one index
+walk per facility, the quarterly trend from one GROUP BY).
 
 Who sees what: a signed-in person sees the submitted, reviewed and published visits of their
 own organisation, and the published visits of every organisation — the ``visit.view`` rule of
@@ -121,20 +121,23 @@ _LATEST_FIELDS = ("visit_id", "visit_date", "score_overall", "standards_met",
                   "legal_access_denials", "share_assessed")
 
 
-def _latest_subquery(user: User | None, filters: OverviewFilters):
-    rank = func.row_number().over(
-        partition_by=VisitSummary.facility_id,
-        order_by=(VisitSummary.visit_date.desc(), VisitSummary.visit_id.desc()),
-    ).label("rank")
-    query = (
-        select(VisitSummary.facility_id,
-               *(getattr(VisitSummary, name).label(f"v_{name}") for name in _LATEST_FIELDS),
-               Visit.state.label("v_state"), rank)
+def _latest_visit_ids(user: User | None, filters: OverviewFilters) -> Any:
+    """A SELECT of each registry facility's latest visit visible to *user* in the period.
+
+    One correlated subquery per facility walks the (facility, date) index of the summaries from
+    the newest down to the first visible one, so its cost follows the number of facilities, not
+    the number of visits (a window function over every summary took 0.2-0.5 s at 100,000
+    visits; this takes about 10 ms). A facility with no such visit gives NULL.
+    """
+    newest = (
+        select(VisitSummary.visit_id)
         .join(Visit, Visit.id == VisitSummary.visit_id)
-        .join(Facility, Facility.id == VisitSummary.facility_id)
-        .where(visible_clause(user))
+        .where(VisitSummary.facility_id == Facility.id, visible_clause(user))
+        .order_by(VisitSummary.visit_date.desc(), VisitSummary.visit_id.desc())
+        .limit(1)
     )
-    return _period_filter(_registry_filter(query, filters), filters).subquery("latest_visible")
+    newest = _period_filter(newest, filters).correlate(Facility).scalar_subquery()
+    return _registry_filter(select(newest.label("visit_id")), filters)
 
 
 @dataclass(frozen=True)
@@ -177,9 +180,6 @@ def latest_statuses(session: Session, user: User | None, filters: OverviewFilter
                     include_unvisited: bool = False) -> list[LatestStatus]:
     """Each facility's latest visible visit (two queries: the registry, the latest summaries).
 
-    They are matched here rather than joined: joined to the ranked summaries, SQLite would
-    scan them once per facility.
-
     :param include_unvisited: also list facilities without a visible visit in the period (for
         maps: the registry is shown whole).
     """
@@ -187,9 +187,12 @@ def latest_statuses(session: Session, user: User | None, filters: OverviewFilter
         select(Facility.id, Facility.public_id, Facility.name, Facility.country, Facility.type,
                Facility.operator_name, Facility.latitude, Facility.longitude), filters)
         .order_by(Facility.country, Facility.name, Facility.id)).all()
-    ranked = _latest_subquery(user, filters)
-    latest = {row.facility_id: row._mapping
-              for row in session.execute(select(ranked).where(ranked.c.rank == 1))}
+    columns = [getattr(VisitSummary, name).label(f"v_{name}") for name in _LATEST_FIELDS]
+    latest = {row.v_facility_id: row._mapping for row in session.execute(
+        select(VisitSummary.facility_id.label("v_facility_id"), *columns,
+               Visit.state.label("v_state"))
+        .join(Visit, Visit.id == VisitSummary.visit_id)
+        .where(VisitSummary.visit_id.in_(_latest_visit_ids(user, filters))))}
     found = []
     for row in registry:
         visit = latest.get(row.id)
@@ -211,12 +214,12 @@ def area_scores_of_latest(session: Session, user: User | None, filters: Overview
                           area_ids: Sequence[str]) -> dict[tuple[int, str], float | None]:
     """``(facility id, area id)`` → share of standards met, at each facility's latest visit.
 
-    One query, joined to the same "latest visible visit" subquery as :func:`latest_statuses`.
+    One query, over the same "latest visible visit" as :func:`latest_statuses`.
     """
-    latest = _latest_subquery(user, filters)
-    query = (select(latest.c.facility_id, AreaScore.area_id, AreaScore.score)
-             .join(latest, (latest.c.v_visit_id == AreaScore.visit_id) & (latest.c.rank == 1))
-             .where(AreaScore.area_id.in_(list(area_ids))))
+    query = (select(VisitSummary.facility_id, AreaScore.area_id, AreaScore.score)
+             .join(VisitSummary, VisitSummary.visit_id == AreaScore.visit_id)
+             .where(AreaScore.visit_id.in_(_latest_visit_ids(user, filters)),
+                    AreaScore.area_id.in_(list(area_ids))))
     return {(facility_id, area_id): score
             for facility_id, area_id, score in session.execute(query)}
 

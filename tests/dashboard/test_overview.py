@@ -166,3 +166,56 @@ def test_a_red_flag_lists_its_first_facilities_and_counts_them_all(client, db, m
     block = html.split("Children detained", 1)[1].split("</details>", 1)[0]
     assert block.count('href="/dashboard/facilities/') == FLAG_ROWS
     assert f"The first {FLAG_ROWS} of {flagged} facilities." in block
+
+
+def test_the_latest_visible_visit_agrees_with_a_plain_reading_of_every_visit(db, make_user):
+    """Random visits of two organisations in every state and on shared dates: the dashboards'
+    latest visit per facility (and its area scores) is the newest one the reader may see in the
+    period, ties on the date going to the later visit, exactly as a reading of every row says."""
+    import random
+
+    reader = make_user("viewer", org="Org A")
+    org_a, org_b = factory.organisation(db, "Org A"), factory.organisation(db, "Org B")
+    ids = factory.add_facilities(db, 12, prefix="L")
+    rng = random.Random(11)
+    visits = []
+    for fid in ids[:-2]:  # the last two facilities are never visited
+        for _ in range(rng.randint(3, 9)):
+            org = rng.choice((org_a, org_b))
+            state = rng.choice(list(VisitState))
+            day = date(2024, rng.randint(1, 3), 15)  # dates shared by several visits
+            visit = factory.add_visit(db, fid, org, day=day, state=state,
+                                      areas={"proc": rng.random()})
+            visits.append((fid, visit.id, day, org.id, state))
+    db.commit()
+
+    def expected(start, end):
+        latest = {}
+        for fid, vid, day, org_id, state in visits:
+            if state not in dashboards.SUMMARISED:
+                continue
+            if not (org_id == reader.organisation_id or state is VisitState.PUBLISHED):
+                continue
+            if (start and day < start) or (end and day > end):
+                continue
+            if fid not in latest or (day, vid) > latest[fid][:2]:
+                latest[fid] = (day, vid)
+        return {fid: vid for fid, (day, vid) in latest.items()}
+
+    newest_shared = 0
+    for fid in ids:
+        seen = sorted(((day, vid) for f, vid, day, org_id, state in visits if f == fid
+                       and state in dashboards.SUMMARISED
+                       and (org_id == reader.organisation_id or state is VisitState.PUBLISHED)),
+                      reverse=True)
+        newest_shared += len(seen) > 1 and seen[0][0] == seen[1][0]
+    assert newest_shared >= 2  # the tie-break is exercised
+
+    for start, end in ((None, None), (date(2024, 1, 10), date(2024, 2, 15))):
+        filters = dashboards.OverviewFilters(date_from=start, date_to=end)
+        statuses = dashboards.latest_statuses(db, reader, filters, include_unvisited=True)
+        assert len(statuses) == len(ids)
+        got = {s.facility_id: s.visit_id for s in statuses if s.visit_id is not None}
+        assert got == expected(start, end)
+        scores = dashboards.area_scores_of_latest(db, reader, filters, ["proc"])
+        assert set(scores) == {(fid, "proc") for fid in got}
