@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from monitor.bench.generate import SCALES
 from monitor.compliance.engine import evaluate
@@ -68,7 +68,9 @@ def submit_latency(url: str, vault: Vault, browser: Any, catalog: ChecklistCatal
 
     Drafts are prepared through the services (answers drawn by the synthetic generator), then
     submitted over HTTP by a signed-in coordinator: the request validates, evaluates, stores the
-    findings, red flags, area scores and summary, exactly as a team's submit does.
+    findings, red flags, area scores and summary, exactly as a team's submit does. The visits
+    go to the last facility of the registry (the pages are measured on the first) and are
+    deleted afterwards, so that every run measures the history as it was generated.
     """
     import random
 
@@ -80,7 +82,7 @@ def submit_latency(url: str, vault: Vault, browser: Any, catalog: ChecklistCatal
     ids = []
     with sessions() as session:
         coordinator = session.scalar(select(User).where(User.email == _COORDINATOR))
-        facility = session.scalar(select(Facility).order_by(Facility.id).limit(1))
+        facility = session.scalar(select(Facility).order_by(Facility.id.desc()).limit(1))
         rng = random.Random(99)
         for _ in range(count):
             visit = visits.create_visit(session, facility=facility, by=coordinator,
@@ -90,13 +92,17 @@ def submit_latency(url: str, vault: Vault, browser: Any, catalog: ChecklistCatal
                                 checklist=checklist)
             ids.append(visit.id)
         session.commit()
-    sessions.kw["bind"].dispose()
     times = []
-    for visit_id in ids:
-        status, _, seconds = browser.post(f"/visits/{visit_id}/submit", {})
-        if status not in (200, 302, 303):
-            raise RuntimeError(f"submitting visit {visit_id} over HTTP gave {status}")
-        times.append(seconds)
+    try:
+        for visit_id in ids:
+            status, _, seconds = browser.post(f"/visits/{visit_id}/submit", {})
+            if status not in (200, 302, 303):
+                raise RuntimeError(f"submitting visit {visit_id} over HTTP gave {status}")
+            times.append(seconds)
+    finally:
+        with sessions.begin() as session:  # answers, findings, summaries… go with them
+            session.execute(delete(Visit).where(Visit.id.in_(ids)))
+        sessions.kw["bind"].dispose()
     return times
 
 

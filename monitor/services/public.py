@@ -25,8 +25,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, exists, func, select
+from sqlalchemy.orm import Session, aliased
 
 from monitor.aggregate.tables import country_summary
 from monitor.compliance.standards import Catalogue
@@ -69,11 +69,31 @@ def public_cutoff(settings: Settings) -> datetime:
     return utcnow() - timedelta(days=settings.publication_delay_days)
 
 
+def public_conditions(settings: Settings, visit: Any = Visit) -> list[ColumnElement[bool]]:
+    """The rule itself, as conditions on *visit* (the ``Visit`` entity or an alias of it)."""
+    return [visit.state == VisitState.PUBLISHED, visit.published_at.is_not(None),
+            visit.published_at <= public_cutoff(settings)]
+
+
 def published_visit_ids(settings: Settings) -> Select[tuple[int]]:
-    """A subquery of the ids of visits that may appear in public output."""
-    return select(Visit.id).where(Visit.state == VisitState.PUBLISHED,
-                                  Visit.published_at.is_not(None),
-                                  Visit.published_at <= public_cutoff(settings))
+    """A subquery of the ids of visits that may appear in public output.
+
+    For queries that read the public part of the whole history (maps, open data); a query
+    about a few visits uses :func:`is_public`, whose cost does not grow with the history.
+    """
+    return select(Visit.id).where(*public_conditions(settings))
+
+
+def is_public(settings: Settings, visit_id: ColumnElement[int]) -> ColumnElement[bool]:
+    """SQL condition: the visit whose id *visit_id* holds may appear in public output.
+
+    The rule of :func:`published_visit_ids`, asked of one visit at a time (a primary-key
+    lookup). SQLite answers ``IN (SELECT …)`` by first listing every public visit, which made a
+    facility's public profile cost more the longer the whole history grew.
+    """
+    visit = aliased(Visit)
+    return exists(select(visit.id).where(visit.id == visit_id,
+                                         *public_conditions(settings, visit)))
 
 
 def public_summaries(settings: Settings) -> Select[tuple[VisitSummary]]:
@@ -334,8 +354,7 @@ def public_profile(session: Session, settings: Settings, public_id: str) -> Publ
     visit_rows = session.execute(
         select(VisitSummary, Visit.scope, Visit.published_at)
         .join(Visit, Visit.id == VisitSummary.visit_id)
-        .where(VisitSummary.facility_id == row.id,
-               VisitSummary.visit_id.in_(published_visit_ids(settings)))
+        .where(VisitSummary.facility_id == row.id, is_public(settings, VisitSummary.visit_id))
         .order_by(VisitSummary.visit_date.desc(), VisitSummary.visit_id.desc())
     ).all()
     visits = [_public_visit(_summary_values(summary, scope, published_at), settings)
@@ -353,7 +372,7 @@ def public_profile(session: Session, settings: Settings, public_id: str) -> Publ
                 select(AreaScore.area_id, AreaScore.score, AreaScore.rating,
                        AreaScore.standards_assessed, AreaScore.standards_total)
                 .where(AreaScore.visit_id == latest.visit_id,
-                       AreaScore.visit_id.in_(published_visit_ids(settings)))
+                       is_public(settings, AreaScore.visit_id))
                 .order_by(AreaScore.area_id))
         ]
         for finding in _public_findings(session, settings, latest.visit_id):
@@ -378,17 +397,16 @@ def _public_recommendations(session: Session, settings: Settings, facility_id: i
                Recommendation.issued_on, Recommendation.due_date, Recommendation.visit_id)
         .where(Recommendation.facility_id == facility_id,
                Recommendation.status != RecommendationStatus.SUGGESTED,
-               Recommendation.visit_id.in_(published_visit_ids(settings)))
+               is_public(settings, Recommendation.visit_id))
         .order_by(Recommendation.issued_on.desc(), Recommendation.id.desc())).all()
     if not recs:
         return []
-    public = published_visit_ids(settings)
     latest: dict[int, str] = {}
     for rec_id, status in session.execute(
             select(RecommendationUpdate.recommendation_id, RecommendationUpdate.status)
             .where(RecommendationUpdate.recommendation_id.in_([r.id for r in recs]),
                    RecommendationUpdate.visit_id.is_(None)
-                   | RecommendationUpdate.visit_id.in_(public))
+                   | is_public(settings, RecommendationUpdate.visit_id))
             .order_by(RecommendationUpdate.recorded_on, RecommendationUpdate.id)):
         latest[rec_id] = status.value
     return [
@@ -407,8 +425,7 @@ _SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 def _public_findings(session: Session, settings: Settings,
                      visit_id: int) -> Iterator[PublicFinding]:
     query = (select(Finding.standard_id, Finding.area_id, Finding.status, Finding.severity)
-             .where(Finding.visit_id == visit_id,
-                    Finding.visit_id.in_(published_visit_ids(settings)))
+             .where(Finding.visit_id == visit_id, is_public(settings, Finding.visit_id))
              .order_by(Finding.standard_id))
     for standard_id, area_id, status, severity in session.execute(query):
         yield PublicFinding(standard_id, area_id, status.value, severity.value)
@@ -417,7 +434,7 @@ def _public_findings(session: Session, settings: Settings,
 def data_as_of(session: Session, settings: Settings) -> date | None:
     """The day the most recent public visit was published (``None``: nothing public yet)."""
     newest = session.scalar(select(func.max(Visit.published_at))
-                            .where(Visit.id.in_(published_visit_ids(settings))))
+                            .where(*public_conditions(settings)))
     return newest.date() if newest is not None else None
 
 

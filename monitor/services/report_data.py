@@ -61,7 +61,7 @@ from monitor.privacy import policy
 from monitor.services import audit
 from monitor.services.catalog import ChecklistCatalog
 from monitor.services.facilities import country_name, is_country
-from monitor.services.public import published_visit_ids
+from monitor.services.public import is_public, public_conditions
 from monitor.services.results import trend_of
 
 logger = logging.getLogger(__name__)
@@ -587,7 +587,7 @@ def thematic_report(session: Session, theme_id: str, *, country: str, period: Pe
 def is_public_visit(session: Session, visit_id: int, settings: Settings) -> bool:
     """Tell whether the visit passes the public gate (published, delay over)."""
     return session.scalar(select(func.count()).where(
-        Visit.id == visit_id, Visit.id.in_(published_visit_ids(settings)))) == 1
+        Visit.id == visit_id, *public_conditions(settings))) == 1
 
 
 def reportable_facilities(session: Session, *, settings: Settings, public: bool = False,
@@ -794,7 +794,7 @@ def _read_theme(path: Path, entry: Any, index: int, standards: Catalogue, flags:
 
 def _visit_filter(settings: Settings, public: bool, organisation_id: int | None) -> list[Any]:
     if public:
-        return [Visit.id.in_(published_visit_ids(settings))]
+        return [is_public(settings, Visit.id)]
     clauses: list[Any] = [Visit.state.in_(REPORTED_STATES)]
     if organisation_id is not None:
         clauses.append(Visit.organisation_id == organisation_id)

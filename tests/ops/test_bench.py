@@ -9,6 +9,7 @@ real server, Chromium and WeasyPrint), not the figures themselves: those come fr
 from __future__ import annotations
 
 import json
+import sqlite3
 
 import pytest
 from click.testing import CliRunner
@@ -122,6 +123,13 @@ def _check(document: dict, output: str, database: str) -> None:
 def test_bench_runs_end_to_end_on_sqlite(tmp_path):
     document, output = _bench(tmp_path, None)
     _check(document, output, "sqlite")
+    # The visits submitted for the measure are gone: the next run measures the same history.
+    database = sqlite3.connect(tmp_path / "work" / "bench-tiny.sqlite3")
+    try:
+        assert database.execute("SELECT count(*) FROM visits").fetchone()[0] == 100
+        assert database.execute("SELECT count(*) FROM visit_summaries").fetchone()[0] == 100
+    finally:
+        database.close()
 
 
 @pytest.mark.browser
