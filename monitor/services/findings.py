@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from monitor.checklists.answers import constraint_problems, missing_required
@@ -21,6 +21,7 @@ from monitor.core.clock import utcnow
 from monitor.core.crypto import Vault
 from monitor.core.errors import InputError
 from monitor.core.messages import N_
+from monitor.db.bulk import insert_rows
 from monitor.db.models import (
     AreaScore,
     Finding,
@@ -107,8 +108,8 @@ def store_evaluation(session: Session, visit: Visit, evaluation: VisitEvaluation
         for table in (Finding, RedFlagRecord, AreaScore):
             session.execute(delete(table).where(table.visit_id == visit.id))
     languages = catalog.standards.languages  # area rules are kept in every catalogue language
-    # Bulk Core inserts: a visit has a hundred findings or more, and they are written again on
-    # every recompute. Their sentences are said on reading (monitor.compliance.stored).
+    # Bulk inserts: a visit has a hundred findings or more, and they are written again on every
+    # recompute. Their sentences are said on reading (monitor.compliance.stored).
     finding_rows = [{
         "visit_id": visit.id, "standard_id": f.standard_id, "area_id": f.area_id,
         "status": FindingStatus(f.status.value), "severity": Severity(f.severity.value),
@@ -125,8 +126,7 @@ def store_evaluation(session: Session, visit: Visit, evaluation: VisitEvaluation
         "rating_rule": {lang: area.rating_rule_in(lang) for lang in languages},
     } for area in evaluation.areas]
     for model, rows in ((Finding, finding_rows), (RedFlagRecord, flag_rows), (AreaScore, area_rows)):
-        if rows:
-            session.execute(insert(model.__table__), rows)
+        insert_rows(session, model.__table__, rows)
     session.expire(visit, ["findings", "red_flags", "area_scores"])
     summary = (session.get(VisitSummary, visit.id) if replace else None) or VisitSummary(
         visit_id=visit.id)
