@@ -2,8 +2,9 @@
 
     .venv/bin/python benchmarks/table.py benchmarks/large-sqlite.json benchmarks/large-postgresql.json
 
-One table of figures (each record's baseline and chosen scale, with the growth between them),
-then one table of budgets per record, in Markdown.
+One table of figures (each record's baseline and chosen scale, with the growth between them; a
+record taken at its baseline scale has one column), then one table of budgets per record, in
+Markdown.
 """
 
 from __future__ import annotations
@@ -24,12 +25,20 @@ def number(value: float | None) -> str:
     return f"{value:,.2f}"
 
 
+def _alone(record: dict) -> bool:
+    """A record of its baseline scale only: no second column, no growth."""
+    return record["scale"] == record.get("baseline", "small")
+
+
 def figures_table(records: list[dict]) -> list[str]:
     header = ["figure"]
     for record in records:
         where = record["database"].replace("postgresql", "PostgreSQL").replace("sqlite", "SQLite")
-        header += [f"{where} {record.get('baseline', 'small')}", f"{where} {record['scale']}",
-                   "growth"]
+        if _alone(record):
+            header.append(f"{where} {record['scale']}")
+        else:
+            header += [f"{where} {record.get('baseline', 'small')}", f"{where} {record['scale']}",
+                       "growth"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     names = list(dict.fromkeys(name for record in records for name in record["figures"]))
     for name in names:
@@ -38,6 +47,9 @@ def figures_table(records: list[dict]) -> list[str]:
         for record in records:
             entry = record["figures"].get(name, {})
             value = entry.get("value")
+            if _alone(record):
+                cells.append(number(value))
+                continue
             baseline = entry.get("small", value if record["scale"] == "small" else None)
             cells += [number(baseline), number(value),
                       "" if entry.get("growth") is None else f"{entry['growth']:.2f}"]
