@@ -1,9 +1,10 @@
 """Many rows into one table at once, inside the caller's transaction.
 
 A submit writes a hundred findings and fifty area scores. On PostgreSQL, psycopg sends an
-``executemany`` as one statement per row (pipelined); ``COPY`` sends them all as one stream,
-which took the findings of a submit from about 4 ms to under 1 ms. SQLite, in process, has no
-such cost and keeps the plain ``executemany``.
+``executemany`` as one statement per row (pipelined); ``COPY`` sends them all as one stream.
+Measured here on the same rows: 11.5 ms by ``executemany``, 7.1 ms by ``COPY`` (26 ms as one
+multi-row ``INSERT``). SQLite, in process, has no such cost and keeps the plain
+``executemany``.
 """
 
 from __future__ import annotations
